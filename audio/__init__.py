@@ -1,0 +1,1 @@
+"""Bundled chimes and clips (data only)."""

@@ -1,0 +1,56 @@
+"""The command line: thin. Options become settings; one domain error becomes one clean message."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from voiceguide import __version__
+from voiceguide.errors import VoiceguideError
+from voiceguide.script.load import ScriptError
+
+
+class Group(click.Group):
+    """Turns a VoiceguideError into a clean message and its exit code, and Ctrl-C into 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScriptError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            ctx.exit(exc.exit_code)
+        except VoiceguideError as exc:
+            click.echo(f"voiceguide: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("voiceguide: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voiceguide")
+def cli() -> None:
+    """A screen-free guide for couples' connection exercises.
+
+    It speaks each step, times each partner's turn with gentle chimes, and listens for
+    "next", "pause", "resume", "repeat", "back" and "stop". Start with:
+
+        voiceguide list
+
+        voiceguide play presence --partner-a Sam --partner-b Alex
+    """
+
+
+from voiceguide.cli import exercises as _exercises  # noqa: E402  (commands register themselves)
+from voiceguide.cli import play as _play  # noqa: E402,F401
+
+
+def main() -> None:
+    cli(prog_name="voiceguide")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The one domain error type, turned into a clean message and exit code at the CLI edge."""
+
+from __future__ import annotations
+
+
+class VoiceguideError(Exception):
+    """A problem the user can act on. `exit_code` follows the CLI's contract: 2 bad input, 1 other."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class BadInput(VoiceguideError):
+    """The user handed us something invalid: a script, an option value, an exercise name."""
+
+    exit_code = 2
+
+
+class NoAudioDevice(VoiceguideError):
+    """Audio in or out is not available; the message names the way out."""
+
+    exit_code = 1

@@ -1,0 +1,148 @@
+"""The typed messages of a session: events flow into the engine, actions flow out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+COMMANDS = ("next", "pause", "resume", "repeat", "back", "stop", "help")
+# Keyboard only: space toggles between pause and resume.
+TOGGLE = "toggle-pause"
+
+EndReason = Literal["completed", "stopped"]
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    """Someone asked for something, by voice or key."""
+
+    name: str
+    source: str = "keys"
+    text: str | None = None  # what was heard, for voice commands
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The clock reached the engine's wake-up time."""
+
+
+@dataclass(frozen=True)
+class PlaybackDone:
+    """A sound started by an action with this token finished playing (or was stopped)."""
+
+    token: int
+
+
+@dataclass(frozen=True)
+class InputClosed:
+    """No command can ever arrive again (stdin ended and voice is off)."""
+
+
+Event = Command | Tick | PlaybackDone | InputClosed
+
+
+# ---- actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterStep:
+    """The session moved to a step (for the trace and for text output)."""
+
+    index: int
+    step: str  # the step kind
+    line: int  # line in the script file
+    turn: str | None = None  # "a" or "b" inside a turns block
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Say `text`; `audio` is a recorded clip to use instead of synthesis. `system` lines come from the
+    language pack rather than the script."""
+
+    text: str
+    token: int
+    audio: Path | None = None
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class PlayClip:
+    path: Path
+    token: int
+
+
+@dataclass(frozen=True)
+class Chime:
+    """A cue: 'start' and 'end' of a timed turn, or the quieter 'warn' before its end."""
+
+    name: Literal["start", "end", "warn"]
+    token: int
+
+
+@dataclass(frozen=True)
+class StopAudio:
+    """Silence whatever is playing, now."""
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """A timed turn or silence began (or resumed) with `seconds` left (in real, scaled seconds)."""
+
+    seconds: float
+    purpose: Literal["timer", "pause"]
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """The running timer was frozen or ended early; `remaining` seconds were left."""
+
+    remaining: float
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A command that had nothing to act on, with why (for the trace)."""
+
+    command: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class End:
+    reason: EndReason
+
+
+Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End
+Playback = Speak | PlayClip | Chime
+
+_KINDS: dict[type, str] = {
+    Command: "command",
+    Tick: "tick",
+    PlaybackDone: "playback_done",
+    InputClosed: "input_closed",
+    EnterStep: "step",
+    Speak: "speak",
+    PlayClip: "clip",
+    Chime: "chime",
+    StopAudio: "stop_audio",
+    StartTimer: "timer_start",
+    CancelTimer: "timer_cancel",
+    Ignored: "ignored",
+    End: "end",
+}
+
+
+def to_record(message: Event | Action) -> dict[str, Any]:
+    """A JSON-ready dict with a `kind`, for the trace."""
+    record: dict[str, Any] = {"kind": _KINDS[type(message)]}
+    for f in fields(message):  # type: ignore[arg-type]
+        value = getattr(message, f.name)
+        if isinstance(value, Path):
+            value = str(value)
+        record[f.name] = value
+    return record
+

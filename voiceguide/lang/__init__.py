@@ -1,0 +1,69 @@
+"""Per-language data: command phrases, distractor words and the guide's own lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Mapping
+
+import yaml
+
+from voiceguide.errors import BadInput
+from voiceguide.events import COMMANDS
+
+
+@dataclass(frozen=True)
+class SystemLines:
+    """What the guide says on its own, outside any script."""
+
+    ready: str  # said whenever the session waits for "next"
+    paused: str
+    confirm_stop: str
+    closing: str
+    stopped: str
+    first_step: str
+    help: str
+    no_model: str
+    mic_lost: str
+    mic_back: str
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    code: str
+    name: str
+    voice: str
+    names: tuple[str, str]
+    commands: Mapping[str, tuple[str, ...]]
+    distractors: tuple[str, ...]
+    lines: SystemLines
+
+    def command_for(self, phrase: str) -> str | None:
+        phrase = " ".join(phrase.lower().split())
+        for name, phrases in self.commands.items():
+            if phrase in phrases:
+                return name
+        return None
+
+
+def available() -> list[str]:
+    return sorted(p.name.removesuffix(".yaml") for p in resources.files(__name__).iterdir() if p.name.endswith(".yaml"))
+
+
+@cache
+def load_pack(code: str) -> LanguagePack:
+    if code not in available():
+        raise BadInput(f"no language pack for {code!r}; available: {', '.join(available())}")
+    data = yaml.safe_load(resources.files(__name__).joinpath(f"{code}.yaml").read_text("utf-8"))
+    commands = {name: tuple(str(p) for p in data["commands"][name]) for name in COMMANDS}
+    return LanguagePack(
+        code=data["code"],
+        name=data["name"],
+        voice=data["voice"],
+        names=tuple(data["names"]),  # type: ignore[arg-type]
+        commands=MappingProxyType(commands),
+        distractors=tuple(str(w) for w in data["distractors"]),
+        lines=SystemLines(**data["lines"]),
+    )

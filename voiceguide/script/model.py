@@ -1,0 +1,159 @@
+"""The exercise script format, defined once: the loader validates with these models and
+`voiceguide schema` exports their JSON Schema, so the two can never disagree."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+DURATION_HINT = "write it like 30s, 2m or 1m30s"
+MAX_DURATION_S = 4 * 3600.0
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from `5s`, `2m`, `1m30s`, `1h` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = DURATION_RE.match(value)
+        if not value.strip() or not match or not any(match.groups()):
+            raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+        h, m, s = (float(g) if g else 0.0 for g in match.groups())
+        seconds = h * 3600 + m * 60 + s
+    else:
+        raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+    if not 0 < seconds <= MAX_DURATION_S:
+        raise ValueError(f"bad duration {value!r}: it must be more than 0s and at most 4h")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The inverse of parse_duration, for messages and `show`."""
+    seconds = round(seconds)
+    m, s = divmod(int(seconds), 60)
+    if m and s:
+        return f"{m}m{s:02d}s"
+    return f"{m}m" if m else f"{s}s"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_RE.pattern},
+                {"type": "number", "exclusiveMinimum": 0},
+            ],
+            "description": "A duration: 30s, 2m, 1m30s, or a number of seconds.",
+        }
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+AudioPath = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=300,
+        description="A WAV, FLAC or OGG file in the script's folder, or a bundled clip such as chime.wav.",
+    ),
+]
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Say(_Step):
+    """A spoken instruction; `audio` is a recorded clip used instead of synthesis."""
+
+    say: Text
+    audio: AudioPath | None = None
+    wait: Literal["next"] | None = None
+
+
+class Pause(_Step):
+    """Silence of the given length."""
+
+    pause: Duration
+
+
+class Timer(_Step):
+    """A timed turn: a chime to begin, an optional soft `warn` cue, and a chime or a sentence to end."""
+
+    timer: Duration
+    warn: Duration | None = None
+    end: Text = "chime"
+
+
+class Wait(_Step):
+    """Waits until someone says "next"."""
+
+    wait: Literal["next"]
+
+
+class Clip(_Step):
+    """Plays a clip (a bell, music)."""
+
+    audio: AudioPath
+
+
+Step = Union[Say, Pause, Timer, Wait, Clip]
+
+
+def _both_partners(order: list[str]) -> list[str]:
+    if sorted(order) != ["a", "b"]:
+        raise ValueError("must name both partners once: [a, b] or [b, a]")
+    return order
+
+
+class TurnsBody(_Step):
+    """Runs `steps` once per partner, in `order`; {speaker} and {listener} swap each time."""
+
+    order: Annotated[list[Literal["a", "b"]], Field(min_length=2, max_length=2), AfterValidator(_both_partners)] = [
+        "a",
+        "b",
+    ]
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+
+class Turns(_Step):
+    """A block of steps taken once by each partner."""
+
+    turns: TurnsBody
+
+
+AnyStep = Union[Say, Pause, Timer, Wait, Clip, Turns]
+
+# The key that names each step kind; checked in this order (a `say` may also carry `audio`/`wait`).
+KIND_KEYS: dict[str, type[_Step]] = {
+    "say": Say,
+    "pause": Pause,
+    "timer": Timer,
+    "turns": Turns,
+    "audio": Clip,
+    "wait": Wait,
+}
+
+
+class Script(BaseModel):
+    """One exercise."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Short name used on the command line.")]
+    title: Annotated[str, Field(min_length=1, max_length=120)]
+    summary: Annotated[str, Field(min_length=1, max_length=1000)]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] = "en"
+    minutes: Annotated[float, Field(gt=0, le=240)] | None = None
+    steps: Annotated[list[AnyStep], Field(min_length=1)]
+
+
+STEP_KEYS: dict[type[_Step], tuple[str, ...]] = {
+    cls: tuple(cls.model_fields) for cls in (Say, Pause, Timer, Wait, Clip, Turns)
+}

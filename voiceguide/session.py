@@ -1,0 +1,91 @@
+"""Putting a session together: plan, engine, bus, output, inputs, trace; then run it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from voiceguide.engine import Engine
+from voiceguide.events import EndReason
+from voiceguide.keys import HELP, KeyInput, LineInput
+from voiceguide.lang import LanguagePack, load_pack
+from voiceguide.plan import Names, PlanStep, build_plan
+from voiceguide.runner import Bus, Clock, Observer, Output, RealClock, Runner
+from voiceguide.script.load import Exercise
+from voiceguide.settings import SessionOptions, Settings
+from voiceguide.textout import TextOutput
+from voiceguide.trace import Trace
+
+
+@dataclass
+class SessionParts:
+    """Everything a session is made of, so tests and `render` can swap any piece."""
+
+    exercise: Exercise
+    pack: LanguagePack
+    plan: tuple[PlanStep, ...]
+    engine: Engine
+    bus: Bus
+    output: Output
+    observers: list[Observer] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def names_for(settings: Settings, pack: LanguagePack) -> Names:
+    return Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1])
+
+
+def pack_for(exercise: Exercise, settings: Settings) -> LanguagePack:
+    return load_pack(settings.language or exercise.script.language)
+
+
+def assemble(
+    exercise: Exercise,
+    settings: Settings,
+    options: SessionOptions,
+    *,
+    clock: Clock | None = None,
+    output_factory: Callable[[Bus], Output] | None = None,
+    stdout: TextIO | None = None,
+) -> SessionParts:
+    pack = pack_for(exercise, settings)
+    plan = build_plan(exercise, names_for(settings, pack), first=options.first)
+    engine = Engine(plan, pack.lines, time_scale=options.time_scale)
+    bus = Bus(clock or RealClock())
+    parts = SessionParts(exercise, pack, plan, engine, bus, output=None)  # type: ignore[arg-type]
+    if output_factory is not None:
+        parts.output = output_factory(bus)
+    else:
+        text = TextOutput(bus, time_scale=options.time_scale, rate_wpm=settings.rate, stream=stdout)
+        parts.output = text
+        parts.observers.append(text.show)
+    if options.trace is not None:
+        trace = Trace(options.trace)
+        parts.observers.append(trace)
+        parts.closers.append(trace.close)
+    return parts
+
+
+def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> None:
+    """Keys from a terminal, or paced command lines from a pipe."""
+    if stdin.isatty():
+        keys = KeyInput(parts.bus, stdin.fileno())
+        keys.start()
+        parts.closers.append(keys.close)
+        print(HELP, file=sys.stderr)
+    else:
+        LineInput(parts.bus, stdin, close_when_done=not voice).start()
+
+
+def run(parts: SessionParts) -> EndReason:
+    runner = Runner(parts.engine, parts.bus, parts.output, parts.observers)
+    try:
+        return runner.run()
+    finally:
+        parts.bus.closed.set()
+        parts.output.stop()
+        parts.output.close()
+        for close in reversed(parts.closers):
+            close()
