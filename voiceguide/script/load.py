@@ -286,6 +286,8 @@ def _message(err: Mapping[str, Any], where: str, model: type) -> str:
     key = loc[-1] if loc else ""
     typ = err["type"]
     value = err.get("input")
+    if "order" in loc and typ != "extra_forbidden":
+        return f"'order' in {where} must be [a, b] or [b, a]"
     if typ == "extra_forbidden":
         allowed = STEP_KEYS.get(model) or tuple(getattr(model, "model_fields", ()))
         if key == "steps" or len(loc) > 1:
@@ -314,10 +316,6 @@ def _message(err: Mapping[str, Any], where: str, model: type) -> str:
         return f"'{key}' in {where}: {err['msg']}, not {_kind(value)}"
     if typ in ("too_short", "list_type", "tuple_type") and key == "steps":
         return f"'steps' in {where} must be a list with at least one step"
-    if key == "order" and typ in ("literal_error", "too_short", "too_long", "tuple_type", "union_tag_invalid"):
-        return f"'order' in {where} must be [a, b] or [b, a]"
-    if key == "order" or (len(loc) > 1 and loc[-2] == "order"):
-        return f"'order' in {where} must be [a, b] or [b, a]"
     if key == "minutes":
         return f"'minutes' in {where} must be a number of minutes between 0 and 240, not {_kind(value)}"
     if typ in ("model_type", "dict_type", "model_attributes_type"):
