@@ -24,3 +24,7 @@ class NoAudioDevice(VoiceguideError):
     """Audio in or out is not available; the message names the way out."""
 
     exit_code = 1
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: leave like Ctrl-C does (audio off, streams closed, history written), exit 143."""

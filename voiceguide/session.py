@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from voiceguide import history
 from voiceguide.engine import Engine
 from voiceguide.events import EndReason
 from voiceguide.keys import HELP, KeyInput, LineInput
@@ -79,13 +80,22 @@ def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> None:
         LineInput(parts.bus, stdin, close_when_done=not voice).start()
 
 
-def run(parts: SessionParts) -> EndReason:
+def run(parts: SessionParts, *, record: bool = False) -> EndReason:
+    """Run to the end. With `record`, the session goes into the history however it ends."""
     runner = Runner(parts.engine, parts.bus, parts.output, parts.observers)
+    clock = parts.bus.clock
+    start_wall, start = clock.wall(), clock.now()
+    outcome = "interrupted"
     try:
-        return runner.run()
+        reason = runner.run()
+        outcome = reason
+        return reason
     finally:
         parts.bus.closed.set()
         parts.output.stop()
         parts.output.close()
         for close in reversed(parts.closers):
             close()
+        if record:
+            script = parts.exercise.script
+            history.append(history.Session(script.id, script.title, start_wall, clock.now() - start, outcome))

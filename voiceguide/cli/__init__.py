@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
 import click
 
 from voiceguide import __version__
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import Terminated, VoiceguideError
 from voiceguide.script.load import ScriptError
 
 
@@ -16,6 +17,7 @@ class Group(click.Group):
     """Turns a VoiceguideError into a clean message and its exit code, and Ctrl-C into 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except ScriptError as exc:
@@ -28,6 +30,13 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("voiceguide: interrupted", err=True)
             ctx.exit(130)
+        except Terminated:
+            click.echo("voiceguide: terminated", err=True)
+            ctx.exit(143)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,6 +54,7 @@ def cli() -> None:
 
 
 from voiceguide.cli import exercises as _exercises  # noqa: E402  (commands register themselves)
+from voiceguide.cli import history as _history  # noqa: E402,F401
 from voiceguide.cli import play as _play  # noqa: E402,F401
 
 

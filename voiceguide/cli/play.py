@@ -59,5 +59,5 @@ def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     except OSError as exc:
         raise VoiceguideError(f"cannot write the trace: {exc.strerror or exc}") from None
     attach_stdin(parts, sys.stdin, voice=False)
-    reason = run(parts)
+    reason = run(parts, record=True)
     click.echo(f"session {reason}", err=True)
