@@ -7,6 +7,8 @@ asking to confirm a stop. It knows nothing of audio, threads or wall time: the c
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,6 +18,7 @@ from voiceguide.events import (
     Action,
     CancelTimer,
     Chime,
+    Choice,
     Command,
     End,
     EndReason,
@@ -62,6 +65,7 @@ class Engine:
         *,
         time_scale: float = 1.0,
         stop_confirm_s: float = STOP_CONFIRM_S,
+        tokens: Iterator[int] | None = None,
     ) -> None:
         if not plan:
             raise ValueError("an empty plan cannot be played")
@@ -74,7 +78,9 @@ class Engine:
         self.index = 0
         self.phase: Phase = "ended"
         self.end_reason: EndReason | None = None
-        self._token = 0
+        # Sound tokens; shared with whatever else plays on the same output (the menu), so that a
+        # late PlaybackDone from one can never be taken for the other's.
+        self._tokens = tokens or itertools.count(1)
         self._playing: int | None = None  # the token whose end moves the session on
         self._deadline: float | None = None
         self._warn_at: float | None = None
@@ -125,6 +131,8 @@ class Engine:
         elif isinstance(event, InputClosed):
             self._input_closed = True
             actions = []
+        elif isinstance(event, Choice):
+            actions = [Ignored(f"choose {event.id}", "an exercise is already playing")]
         else:
             raise TypeError(f"unknown event {event!r}")
         if self._input_closed and self._stuck():
@@ -140,8 +148,7 @@ class Engine:
     # ---- steps -------------------------------------------------------------------------------
 
     def _next_token(self) -> int:
-        self._token += 1
-        return self._token
+        return next(self._tokens)
 
     def _scaled(self, seconds: float) -> float:
         return seconds / self.time_scale

@@ -11,6 +11,8 @@ COMMANDS = ("next", "pause", "resume", "repeat", "back", "stop", "help")
 TOGGLE = "toggle-pause"
 
 EndReason = Literal["completed", "stopped"]
+# Said only in the menu: hear the next few exercises.
+MENU_COMMANDS = ("more",)
 
 
 # ---- events -----------------------------------------------------------------------------------
@@ -38,11 +40,19 @@ class PlaybackDone:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """Someone named an exercise (by title, number or key) while the menu was listening."""
+
+    id: str
+    source: str = "keys"
+
+
+@dataclass(frozen=True)
 class InputClosed:
     """No command can ever arrive again (stdin ended and voice is off)."""
 
 
-Event = Command | Tick | PlaybackDone | InputClosed
+Event = Command | Tick | PlaybackDone | InputClosed | Choice
 
 
 # ---- actions ----------------------------------------------------------------------------------
@@ -116,7 +126,14 @@ class End:
     reason: EndReason
 
 
-Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End
+@dataclass(frozen=True)
+class Chosen:
+    """The menu settled on an exercise: the session is about to start."""
+
+    id: str
+
+
+Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen
 Playback = Speak | PlayClip | Chime
 
 _KINDS: dict[type, str] = {
@@ -133,6 +150,8 @@ _KINDS: dict[type, str] = {
     CancelTimer: "timer_cancel",
     Ignored: "ignored",
     End: "end",
+    Choice: "choice",
+    Chosen: "menu_choice",
 }
 
 

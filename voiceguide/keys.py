@@ -14,10 +14,10 @@ import sys
 import termios
 import threading
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from voiceguide.events import COMMANDS, TOGGLE, Command, InputClosed
+from voiceguide.events import COMMANDS, MENU_COMMANDS, TOGGLE, Command, Event, InputClosed
 from voiceguide.runner import Bus
 
 KEYMAP = {
@@ -36,20 +36,29 @@ KEYMAP = {
 HELP = "keys: n/Enter next · space pause/resume · r repeat · b back · q stop · h help"
 
 
-def parse_line(line: str) -> str | None:
+def parse_line(line: str) -> Command | None:
     word = line.strip().lower()
-    if word in COMMANDS:
-        return word
+    if word in COMMANDS or word in MENU_COMMANDS:
+        return Command(word, source="stdin")
     if word and word in KEYMAP:
-        return KEYMAP[word]
+        return Command(KEYMAP[word], source="stdin")
     return None
 
 
 class LineInput:
     """Stdin as a pipe: one command per line, paced by the session."""
 
-    def __init__(self, bus: Bus, stream: TextIO, *, close_when_done: bool, warn: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        stream: TextIO,
+        *,
+        close_when_done: bool,
+        warn: TextIO | None = None,
+        parse: Callable[[str], Event | None] = parse_line,
+    ) -> None:
         self.bus = bus
+        self.parse = parse
         self.stream = stream
         self.close_when_done = close_when_done  # post InputClosed at EOF (voice is off)
         self.warn = warn or sys.stderr
@@ -62,27 +71,29 @@ class LineInput:
         for raw in self.stream:
             if not raw.strip():
                 continue
-            name = parse_line(raw)
-            if name is None:
-                print(f"voiceguide: ignoring unknown command {raw.strip()!r} on stdin", file=self.warn)
-                continue
             while not self.bus.awaiting_input.wait(0.1):
                 if self.bus.closed.is_set():
                     return
             if self.bus.closed.is_set():
                 return
+            event = self.parse(raw)  # now, not on reading: what a line means depends on the moment
+            if event is None:
+                print(f"voiceguide: ignoring unknown command {raw.strip()!r} on stdin", file=self.warn)
+                continue
             self.bus.line_pending.set()
             self.bus.awaiting_input.clear()
-            self.bus.post(Command(name, source="stdin"))
+            self.bus.post(event)
         if self.close_when_done and not self.bus.closed.is_set():
+            self.bus.input_closed.set()
             self.bus.post(InputClosed())
 
 
 class KeyInput:
     """A terminal: single key presses, read without waiting for Enter."""
 
-    def __init__(self, bus: Bus, fd: int | None = None) -> None:
+    def __init__(self, bus: Bus, fd: int | None = None, extra: Callable[[str], Event | None] | None = None) -> None:
         self.bus = bus
+        self.extra = extra  # keys beyond the command keys (the menu's number keys)
         self.fd = sys.stdin.fileno() if fd is None else fd
         self.thread = threading.Thread(target=self._run, name="keys", daemon=True)
         self._stop_r, self._stop_w = os.pipe()
@@ -111,6 +122,8 @@ class KeyInput:
                     name = KEYMAP.get(ch.lower())
                     if name:
                         self.bus.post(Command(name, source="keys"))
+                    elif self.extra is not None and (event := self.extra(ch)) is not None:
+                        self.bus.post(event)
 
 
 @contextlib.contextmanager

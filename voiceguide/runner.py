@@ -13,14 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from voiceguide.engine import Engine
 from voiceguide.events import (
     Action,
     Chime,
-    Command,
     End,
-    EndReason,
     Event,
+    InputClosed,
     PlayClip,
     Playback,
     Speak,
@@ -97,6 +95,7 @@ class Bus:
         self.awaiting_input = threading.Event()
         self.line_pending = threading.Event()  # a paced stdin line is on its way to the engine
         self.closed = threading.Event()
+        self.input_closed = threading.Event()  # sticky: no command can ever come again
 
     def post(self, event: Event) -> None:
         self.queue.put(event)
@@ -129,10 +128,30 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
+class Machine(Protocol):
+    """What the runner drives: the session engine, or the menu."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    @property
+    def awaiting_input(self) -> bool: ...
+
+    @property
+    def wakeup_at(self) -> float | None: ...
+
+    @property
+    def end_reason(self) -> str | None: ...
+
+    def start(self, now: float) -> list[Action]: ...
+
+    def handle(self, event: Event, now: float) -> list[Action]: ...
+
+
 class Runner:
     def __init__(
         self,
-        engine: Engine,
+        engine: Machine,
         bus: Bus,
         output: Output,
         observers: Iterable[Observer] = (),
@@ -143,9 +162,11 @@ class Runner:
         self.output = output
         self.observers = list(observers)
 
-    def run(self) -> EndReason:
+    def run(self) -> str:
         engine, clock = self.engine, self.clock
         self._carry_out(engine.start(clock.now()))
+        if self.bus.input_closed.is_set():
+            self._feed(InputClosed())
         while not engine.ended:
             if engine.awaiting_input and not self.bus.line_pending.is_set():
                 self.bus.awaiting_input.set()
@@ -166,14 +187,13 @@ class Runner:
             if wakeup is not None and clock.now() >= wakeup and not engine.ended:
                 self._feed(Tick())
         self.bus.awaiting_input.clear()
-        self.bus.closed.set()
         assert engine.end_reason is not None
         return engine.end_reason
 
     def _feed(self, event: Event) -> None:
         if self.engine.ended:
             return
-        if isinstance(event, Command) and event.source == "stdin":
+        if getattr(event, "source", None) == "stdin":
             self.bus.line_pending.clear()
         if not isinstance(event, Tick):
             self._observe(event)

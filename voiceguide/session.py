@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -50,11 +50,14 @@ def assemble(
     clock: Clock | None = None,
     output_factory: Callable[[Bus], Output] | None = None,
     stdout: TextIO | None = None,
+    bus: Bus | None = None,
+    tokens: Iterator[int] | None = None,
 ) -> SessionParts:
+    """Build a session. A `bus` and `tokens` passed in are shared with what ran before (the menu)."""
     pack = pack_for(exercise, settings)
     plan = build_plan(exercise, names_for(settings, pack), first=options.first)
-    engine = Engine(plan, pack.lines, time_scale=options.time_scale)
-    bus = Bus(clock or RealClock())
+    engine = Engine(plan, pack.lines, time_scale=options.time_scale, tokens=tokens)
+    bus = bus or Bus(clock or RealClock())
     parts = SessionParts(exercise, pack, plan, engine, bus, output=None)  # type: ignore[arg-type]
     if output_factory is not None:
         parts.output = output_factory(bus)
@@ -80,8 +83,17 @@ def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> None:
         LineInput(parts.bus, stdin, close_when_done=not voice).start()
 
 
-def run(parts: SessionParts, *, record: bool = False) -> EndReason:
-    """Run to the end. With `record`, the session goes into the history however it ends."""
+def close(parts: SessionParts) -> None:
+    parts.bus.closed.set()
+    parts.output.close()
+    for closer in reversed(parts.closers):
+        closer()
+    parts.closers.clear()
+
+
+def run(parts: SessionParts, *, record: bool = False, keep_open: bool = False) -> EndReason:
+    """Run to the end. With `record`, the session goes into the history however it ends; with
+    `keep_open`, the bus, output and closers stay open for what comes next (the menu)."""
     runner = Runner(parts.engine, parts.bus, parts.output, parts.observers)
     clock = parts.bus.clock
     start_wall, start = clock.wall(), clock.now()
@@ -89,13 +101,11 @@ def run(parts: SessionParts, *, record: bool = False) -> EndReason:
     try:
         reason = runner.run()
         outcome = reason
-        return reason
+        return reason  # type: ignore[return-value]
     finally:
-        parts.bus.closed.set()
         parts.output.stop()
-        parts.output.close()
-        for close in reversed(parts.closers):
-            close()
+        if not keep_open or outcome == "interrupted":
+            close(parts)
         if record:
             script = parts.exercise.script
             history.append(history.Session(script.id, script.title, start_wall, clock.now() - start, outcome))

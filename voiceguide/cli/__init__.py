@@ -55,6 +55,7 @@ def cli() -> None:
 
 from voiceguide.cli import exercises as _exercises  # noqa: E402  (commands register themselves)
 from voiceguide.cli import history as _history  # noqa: E402,F401
+from voiceguide.cli import menu as _menu  # noqa: E402,F401
 from voiceguide.cli import play as _play  # noqa: E402,F401
 
 

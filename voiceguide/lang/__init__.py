@@ -31,6 +31,25 @@ class SystemLines:
 
 
 @dataclass(frozen=True)
+class MenuLines:
+    """What the voice menu says and hears, beyond the session commands."""
+
+    more: tuple[str, ...]
+    numbers: tuple[str, ...]  # "one", "two", ... : the n-th word picks exercise n
+    greeting: str
+    last_time: str
+    suggest: str
+    item: str
+    offer: str
+    offer_all: str
+    join: str
+    confirm: str
+    another: str
+    goodbye: str
+    help: str
+
+
+@dataclass(frozen=True)
 class LanguagePack:
     code: str
     name: str
@@ -39,6 +58,7 @@ class LanguagePack:
     commands: Mapping[str, tuple[str, ...]]
     distractors: tuple[str, ...]
     lines: SystemLines
+    menu: MenuLines
 
     def command_for(self, phrase: str) -> str | None:
         phrase = " ".join(phrase.lower().split())
@@ -66,4 +86,14 @@ def load_pack(code: str) -> LanguagePack:
         commands=MappingProxyType(commands),
         distractors=tuple(str(w) for w in data["distractors"]),
         lines=SystemLines(**data["lines"]),
+        menu=_menu(data["menu"]),
+    )
+
+
+def _menu(data: dict) -> MenuLines:
+    words = {"more", "numbers"}
+    return MenuLines(
+        more=tuple(str(w) for w in data["more"]),
+        numbers=tuple(str(w) for w in data["numbers"]),
+        **{k: str(v) for k, v in data.items() if k not in words},
     )

@@ -1,0 +1,161 @@
+"""The voice menu: every path, driven by hand; and `voiceguide menu` with scripted stdin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from voiceguide import history
+from voiceguide.events import Choice, Chosen, Command, InputClosed, PlaybackDone, Speak
+from voiceguide.lang import load_pack
+from voiceguide.menu import Menu, MenuItem
+from voiceguide.menuloop import remembered
+
+LINES = load_pack("en").menu
+ITEMS = [MenuItem("presence", "Presence", 16.2), MenuItem("start-small", "Start small", 11.0),
+         MenuItem("connect", "Connect", 20.0), MenuItem("needs-sharing", "Sharing needs", 15.0)]
+
+
+def said(actions) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Speak)]
+
+
+def test_greets_and_offers_the_first_few():
+    menu = Menu(ITEMS, LINES)
+    [text] = said(menu.start(0))
+    assert text.startswith(LINES.greeting)
+    assert "one for Presence, two for Start small, three for Connect, or more." in text
+    assert "Sharing needs" not in text
+    assert menu.awaiting_input
+
+
+def test_choose_by_name_confirm_and_begin():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    assert said(menu.handle(Choice(menu.match("start small")), 0)) == [
+        "Start small, about 11 minutes. Say next to begin, or choose another."]
+    out = menu.handle(Command("next"), 0)
+    assert Chosen("start-small") in out
+    assert menu.ended and menu.end_reason == "chosen" and menu.chosen == "start-small"
+
+
+@pytest.mark.parametrize("heard,expected", [
+    ("Presence", "presence"), ("presence", "presence"), ("  PRESENCE ", "presence"), ("sharing needs", "needs-sharing"),
+    ("needs-sharing", "needs-sharing"), ("two", "start-small"), ("4", "needs-sharing"), ("five", None), ("0", None),
+    ("", None), ("hello", None),
+])
+def test_match_titles_ids_and_numbers(heard, expected):
+    assert Menu(ITEMS, LINES).match(heard) == expected
+
+
+def test_more_pages_through_and_wraps_round():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    [page2] = said(menu.handle(Command("more"), 0))
+    assert page2 == "Say four for Sharing needs, or more."
+    [page1] = said(menu.handle(Command("more"), 0))
+    assert "one for Presence" in page1
+
+
+def test_repeat_says_the_offer_or_the_confirmation_again():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    assert "one for Presence" in said(menu.handle(Command("repeat"), 0))[0]
+    menu.handle(Choice("connect"), 0)
+    assert said(menu.handle(Command("repeat"), 0))[0].startswith("Connect, about 20 minutes")
+
+
+def test_another_choice_replaces_the_one_being_confirmed():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    menu.handle(Choice("connect"), 0)
+    menu.handle(Choice("presence"), 0)
+    assert Chosen("presence") in menu.handle(Command("next"), 0)
+
+
+def test_silence_is_left_alone():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    assert menu.wakeup_at is None  # no timer: nothing is said until someone asks
+
+
+def test_stop_says_goodbye_and_ends():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    out = menu.handle(Command("stop"), 0)
+    [bye] = [a for a in out if isinstance(a, Speak)]
+    assert bye.text == LINES.goodbye
+    assert not menu.ended
+    menu.handle(PlaybackDone(bye.token), 0)
+    assert menu.ended and menu.end_reason == "goodbye"
+
+
+def test_in_loop_mode_goodbye_waits_quietly_for_the_next_time():
+    menu = Menu(ITEMS, LINES, loop=True)
+    menu.start(0)
+    bye = [a for a in menu.handle(Command("stop"), 0) if isinstance(a, Speak)][0]
+    menu.handle(PlaybackDone(bye.token), 0)
+    assert not menu.ended and menu.idle and menu.awaiting_input
+    assert "one for Presence" in said(menu.handle(Command("repeat"), 0))[0]
+    menu.handle(Choice("presence"), 0)
+    assert Chosen("presence") in menu.handle(Command("next"), 0)
+
+
+def test_after_a_session_it_offers_another_and_more_lists_from_the_start():
+    menu = Menu(ITEMS, LINES, after_session=True)
+    assert said(menu.start(0)) == [LINES.another]
+    assert "one for Presence" in said(menu.handle(Command("more"), 0))[0]
+
+
+def test_remembers_the_last_and_suggests_one_not_done_for_a_while():
+    now = 2_000_000_000.0
+    history.append(history.Session("connect", "Connect", now - 40 * 86400, 600, "completed"))
+    history.append(history.Session("start-small", "Start small", now - 30 * 86400, 600, "completed"))
+    history.append(history.Session("presence", "Presence", now - 86400, 600, "completed"))
+    last, suggestion = remembered(ITEMS, now)
+    assert last == "presence"
+    assert suggestion == "needs-sharing"  # never done comes first
+    menu = Menu(ITEMS, LINES, last=last, suggestion=suggestion)
+    text = said(menu.start(0))[0]
+    assert "Last time, you did Presence." in text and "You haven't done Sharing needs for a while." in text
+
+
+def test_nothing_to_remember_on_the_first_evening():
+    assert remembered(ITEMS) == (None, None)
+
+
+def test_input_closed_ends_the_menu():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    menu.handle(InputClosed(), 0)
+    assert menu.ended and menu.end_reason == "goodbye"
+
+
+def run_menu_cli(stdin: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voiceguide", "menu", "--text", "--time-scale", "1000", *args],
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_menu_cli_chooses_by_title_plays_and_chooses_again_by_number(tmp_path):
+    trace = tmp_path / "m.jsonl"
+    result = run_menu_cli("Presence\nnext\n" + "next\n" * 3 + "2\nnext\nstop\nstop\nstop\n",
+                          "--trace", str(trace))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(l) for l in trace.read_text().splitlines()]
+    choices = [r["id"] for r in records if r["kind"] == "menu_choice"]
+    assert choices[0] == "presence" and len(choices) == 2
+    ends = [r["reason"] for r in records if r["kind"] == "end"]
+    assert ends == ["completed", "stopped"]
+    # the choice is recorded before its session starts
+    first_step = next(i for i, r in enumerate(records) if r["kind"] == "step")
+    assert records.index(next(r for r in records if r["kind"] == "menu_choice")) < first_step
+    assert "Goodbye for now" in result.stdout
+    assert [s.exercise for s in history.read()] == choices
+
+
+def test_menu_cli_ends_when_stdin_ends_with_voice_off():
+    result = run_menu_cli("", "--no-listen")
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,212 @@
+"""The voice menu as a pure state machine, like the session engine: events in, actions out.
+
+It offers the exercises a few at a time, hears a title, a number or "more", confirms the choice,
+and hands the chosen id back when someone says "next". It never speaks on its own after the first
+offer: a couple who falls silent is left in peace until they ask ("repeat").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from voiceguide.events import (
+    TOGGLE,
+    Action,
+    Choice,
+    Chosen,
+    Command,
+    Event,
+    Ignored,
+    InputClosed,
+    PlaybackDone,
+    Speak,
+    StopAudio,
+    Tick,
+)
+from voiceguide.lang import MenuLines
+
+PAGE = 3
+
+MenuEnd = Literal["chosen", "goodbye"]
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    id: str
+    title: str
+    minutes: float
+
+
+def normalise(text: str) -> str:
+    """Titles and what was heard, compared without case, accents, punctuation or extra spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+class Menu:
+    def __init__(
+        self,
+        items: list[MenuItem],
+        lines: MenuLines,
+        *,
+        after_session: bool = False,
+        last: str | None = None,
+        suggestion: str | None = None,
+        loop: bool = False,
+        page_size: int = PAGE,
+        tokens: Iterator[int] | None = None,
+    ) -> None:
+        if not items:
+            raise ValueError("the menu needs at least one exercise")
+        self.items = items
+        self.lines = lines
+        self.after_session = after_session
+        self.last = last
+        self.suggestion = suggestion
+        self.loop = loop
+        self.page_size = page_size
+        self.page = 0
+        self.confirming: MenuItem | None = None
+        self.chosen: str | None = None
+        self.end_reason: MenuEnd | None = None
+        self.ended = False
+        self.idle = False  # kiosk mode after goodbye: quiet until someone speaks
+        self._tokens = tokens or itertools.count(1)
+        self._leaving: int | None = None  # the goodbye line's token
+        self._shown = False  # has any page of exercises been offered yet?
+
+    # ---- the same surface as the session engine, so the same runner drives both -----------
+
+    wakeup_at: float | None = None
+
+    @property
+    def awaiting_input(self) -> bool:
+        return not self.ended and self._leaving is None
+
+    def start(self, now: float) -> list[Action]:
+        if self.after_session:
+            return [self._say(self.lines.another)]
+        parts = [self.lines.greeting]
+        titles = {i.id: i.title for i in self.items}
+        if self.last in titles:
+            parts.append(self.lines.last_time.format(title=titles[self.last]))
+        if self.suggestion in titles and self.suggestion != self.last:
+            parts.append(self.lines.suggest.format(title=titles[self.suggestion]))
+        parts.append(self._offer_text())
+        self._shown = True
+        return [self._say(" ".join(parts))]
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        if self.ended:
+            return []
+        if isinstance(event, PlaybackDone):
+            if event.token == self._leaving:
+                self._leaving = None
+                if self.loop:
+                    self.idle = True
+                    return []
+                return self._end("goodbye")
+            return []
+        if isinstance(event, InputClosed):
+            return [StopAudio()] + self._end("goodbye")
+        if isinstance(event, Choice):
+            return self._choose(event.id)
+        if isinstance(event, Command):
+            return self._command(event.name)
+        if isinstance(event, Tick):
+            return []
+        raise TypeError(f"unknown event {event!r}")
+
+    # ---- inner workings ----------------------------------------------------------------------
+
+    def _say(self, text: str) -> Speak:
+        return Speak(text, next(self._tokens), system=True)
+
+    def _end(self, reason: MenuEnd) -> list[Action]:
+        self.ended = True
+        self.end_reason = reason
+        return []
+
+    def _pages(self) -> int:
+        return (len(self.items) + self.page_size - 1) // self.page_size
+
+    def _offer_text(self) -> str:
+        start = self.page * self.page_size
+        shown = self.items[start : start + self.page_size]
+        words = self.lines.numbers
+        items = self.lines.join.join(
+            self.lines.item.format(number=words[start + i] if start + i < len(words) else start + i + 1, title=item.title)
+            for i, item in enumerate(shown)
+        )
+        template = self.lines.offer_all if self._pages() == 1 else self.lines.offer
+        return template.format(items=items)
+
+    def _choose(self, ident: str) -> list[Action]:
+        item = next((i for i in self.items if i.id == ident), None)
+        if item is None:
+            return [Ignored(f"choose {ident}", "no such exercise")]
+        self.idle = False
+        self.confirming = item
+        minutes = max(1, round(item.minutes))
+        return [StopAudio(), self._say(self.lines.confirm.format(title=item.title, minutes=minutes))]
+
+    def _command(self, name: str) -> list[Action]:
+        if name == TOGGLE:
+            name = "pause"
+        if name == "next":
+            if self.confirming is not None:
+                self.chosen = self.confirming.id
+                return [StopAudio(), Chosen(self.chosen)] + self._end("chosen")
+            return self._more()
+        if name == "more":
+            return self._more()
+        if name == "repeat":
+            self.idle = False
+            if self.confirming is not None:
+                return self._choose(self.confirming.id)
+            self._shown = True
+            return [StopAudio(), self._say(self._offer_text())]
+        if name == "back":
+            self.confirming = None
+            self.page = (self.page - 1) % self._pages()
+            return [StopAudio(), self._say(self._offer_text())]
+        if name == "help":
+            return [StopAudio(), self._say(self.lines.help)]
+        if name == "stop":
+            if self.idle:
+                return [Ignored(name, "already said goodbye")]
+            self.confirming = None
+            token = self._say(self.lines.goodbye)
+            self._leaving = token.token
+            return [StopAudio(), token]
+        return [Ignored(name, "nothing to do in the menu")]
+
+    def _more(self) -> list[Action]:
+        self.idle = False
+        self.confirming = None
+        if self._shown:
+            self.page = (self.page + 1) % self._pages()
+        self._shown = True
+        return [StopAudio(), self._say(self._offer_text())]
+
+    def match(self, heard: str) -> str | None:
+        """The exercise id a heard phrase or typed line names: title, id or number."""
+        text = normalise(heard)
+        if not text:
+            return None
+        for item in self.items:
+            if text in (normalise(item.title), normalise(item.id), normalise(item.id.replace("-", " "))):
+                return item.id
+        numbers = [normalise(n) for n in self.lines.numbers]
+        if text in numbers:
+            index = numbers.index(text)
+        elif text.isdigit():
+            index = int(text) - 1
+        else:
+            return None
+        return self.items[index].id if 0 <= index < len(self.items) else None

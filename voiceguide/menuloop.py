@@ -1,0 +1,128 @@
+"""`voiceguide menu`: the menu, then the chosen session, then the menu again — on one bus, one
+output and one set of inputs, so a couple never needs the screen between exercises."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TextIO
+
+from voiceguide import history, library
+from voiceguide.events import Choice, Event
+from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
+from voiceguide.lang import LanguagePack, load_pack
+from voiceguide.menu import Menu, MenuItem
+from voiceguide.plan import Names, build_plan
+from voiceguide.runner import Bus, Observer, Output, RealClock, Runner
+from voiceguide.session import assemble, close, run
+from voiceguide.settings import SessionOptions, Settings
+from voiceguide.textout import TextOutput
+from voiceguide.timing import plan_seconds
+from voiceguide.trace import Trace
+
+# An exercise not played for this long is worth suggesting.
+SUGGEST_AFTER_S = 14 * 86400
+
+
+def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list[MenuItem]:
+    """The exercises in the pack's language (all of them if none is)."""
+    items = []
+    for entry in library.entries(dirs):
+        exercise = library.load(entry.path)
+        minutes = plan_seconds(build_plan(exercise, Names("A", "B")), settings.rate) / 60.0
+        items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
+    mine = [item for lang, item in items if lang == pack.code]
+    return mine or [item for _, item in items]
+
+
+def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | None, str | None]:
+    """(the last exercise played, one not played for a while) from the history."""
+    sessions = list(history.read())
+    last = sessions[-1].exercise if sessions else None
+    done = history.last_done(sessions)
+    now = time.time() if now is None else now
+    stale = [i for i in items if now - done.get(i.id, 0.0) > SUGGEST_AFTER_S and i.id != last]
+    stale.sort(key=lambda i: done.get(i.id, 0.0))
+    return last, (stale[0].id if stale and sessions else None)
+
+
+def run_menu(
+    settings: Settings,
+    options: SessionOptions,
+    *,
+    loop: bool,
+    stdin: TextIO,
+    dirs: tuple = (),
+    output_factory: Callable[[Bus], Output] | None = None,
+    stdout: TextIO | None = None,
+) -> str:
+    """Returns how the evening ended: 'goodbye' (or 'stopped' when input ran out)."""
+    pack = load_pack(settings.language or "en")
+    items = menu_items(pack, settings, dirs)
+    bus = Bus(RealClock())
+    tokens = itertools.count(1)
+    observers: list[Observer] = []
+    if output_factory is not None:
+        output = output_factory(bus)
+    else:
+        text = TextOutput(bus, time_scale=options.time_scale, rate_wpm=settings.rate, stream=stdout)
+        output = text
+        observers.append(text.show)
+    trace = Trace(options.trace) if options.trace else None
+    if trace is not None:
+        observers.append(trace)
+    current: dict[str, Menu | None] = {"menu": None}
+
+    def pick(line: str) -> Event | None:
+        command = parse_line(line)
+        if command is not None:
+            return command
+        menu = current["menu"]
+        ident = menu.match(line) if menu is not None else None
+        return Choice(ident, source="stdin") if ident else None
+
+    def key(ch: str) -> Event | None:
+        menu = current["menu"]
+        if menu is not None and ch.isdigit() and ch != "0":
+            ident = menu.match(ch)
+            return Choice(ident, source="keys") if ident else None
+        return None
+
+    closers: list[Callable[[], None]] = []
+    if stdin.isatty():
+        keys = KeyInput(bus, stdin.fileno(), extra=key)
+        keys.start()
+        closers.append(keys.close)
+        print(HELP + " · 1-9 choose", file=sys.stderr)
+    else:
+        LineInput(bus, stdin, close_when_done=not options.listen, parse=pick).start()
+
+    after = False
+    try:
+        while True:
+            last, suggestion = remembered(items)
+            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
+            current["menu"] = menu
+            Runner(menu, bus, output, observers).run()
+            if menu.end_reason != "chosen" or menu.chosen is None:
+                return "goodbye"
+            exercise = library.find(menu.chosen, dirs)
+            parts = assemble(
+                exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output
+            )
+            parts.observers = observers
+            outcome = run(parts, record=True, keep_open=True)
+            after = True
+            if bus.closed.is_set() or (outcome == "stopped" and bus.input_closed.is_set()):
+                return "stopped"
+    finally:
+        bus.closed.set()
+        output.stop()
+        output.close()
+        if trace is not None:
+            trace.close()
+        for closer in closers:
+            closer()
