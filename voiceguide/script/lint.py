@@ -133,8 +133,7 @@ def _partners_named(text: str) -> set[str]:
         return set()
 
 
-def _first_sentence(text: str) -> str:
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+_VOCATIVE = re.compile(r"\s*\{(a|b)\}\s*,")  # a line that opens with "{a}," speaks to {a}
 
 
 def _unequal_turns(exercise: Exercise) -> list[Problem]:
@@ -142,9 +141,9 @@ def _unequal_turns(exercise: Exercise) -> list[Problem]:
 
     Inside a `turns` block the steps run once for each partner, so their timers are equal by
     construction; but a line there that names only {a} (or only {b}) speaks to the same person in
-    both turns. Outside `turns`, the floor goes to the partner named on their own in the first
-    sentence of the latest `say` ("{a}, you begin."), and every timer and pause after it, until the
-    next `say`, counts as that partner's time. The two totals must match.
+    both turns. Outside `turns`, a `say` that opens by calling a partner by name ("{a}, you
+    begin.") gives that partner the floor, and every timer and pause after it, until the next
+    `say`, counts as their time. The two totals must match.
     """
     name = str(exercise.path)
     problems: list[Problem] = []
@@ -166,8 +165,8 @@ def _unequal_turns(exercise: Exercise) -> list[Problem]:
                     ))
             continue
         if isinstance(step, Say):
-            named = _partners_named(_first_sentence(step.say))
-            holder = named.pop() if len(named) == 1 else None
+            match = _VOCATIVE.match(step.say)
+            holder = match.group(1) if match else None
         elif isinstance(step, (Timer, Pause)) and holder is not None:
             floor[holder] += step.timer if isinstance(step, Timer) else step.pause
             first_at.setdefault(holder, at)
@@ -236,7 +235,7 @@ def _audio_files(folder: Path) -> list[Path]:
         for f in sorted(files):
             seen += 1
             if seen > MAX_AUDIO_SCAN:
-                return out
+                return sorted(out)
             if not f.startswith(".") and Path(f).suffix.lower() in AUDIO_SUFFIXES:
                 out.append(Path(root) / f)
-    return out
+    return sorted(out)
