@@ -220,3 +220,29 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
             assert param.help, f"{' '.join(path)} {param.opts[0]} has no help text"
+
+
+# --- docs ----------------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
+
+
+def test_the_complete_example_in_the_docs_passes_check_strict(tmp_path: Path) -> None:
+    """An author copies it first; it must be a good exercise by every rule we state."""
+    blocks = re.findall(r"```yaml\n(.*?)```", DOCS.read_text("utf-8"), re.S)
+    example = next(b for b in blocks if b.lstrip("#").find("\nid: ") >= 0)
+    path = tmp_path / "evening-check-in.yaml"
+    path.write_text(example, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--strict", str(path)])
+    assert result.exit_code == 0, result.output
+    jsonschema.validate(yaml.safe_load(example), build_schema(), cls=jsonschema.Draft202012Validator)
+
+
+def test_docs_state_the_lint_thresholds_in_force() -> None:
+    from voiceguide.script import lint
+
+    text = DOCS.read_text("utf-8")
+    assert f"more than {lint.MAX_LINE_WORDS} words" in text
+    assert f"more than {lint.MAX_SENTENCE_WORDS}" in text
+    assert f"{lint.DURATION_TOLERANCE:.0%}".replace("%", " %") in text
+    assert lint.LONG_TIMER_S == 120 and "two minutes or more" in text
