@@ -17,7 +17,7 @@ from voiceguide.errors import BadInput
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.script.assets import AUDIO_SUFFIXES, resolve_audio
 from voiceguide.script.load import Exercise, Problem, check_file, iter_steps
-from voiceguide.script.model import Clip, Pause, Say, Script, Timer, Turns, format_duration
+from voiceguide.script.model import Clip, Pause, Say, Script, Timer, format_duration
 from voiceguide.script.placeholders import placeholders
 from voiceguide.script.yamlread import Path as KeyPath
 from voiceguide.timing import DEFAULT_RATE_WPM, exercise_seconds
