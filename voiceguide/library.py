@@ -19,6 +19,21 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("voiceguide").joinpath("exercises")))
 
 
+def user_dir() -> Path:
+    """The user's own exercise folder; listed and playable by id without any option.
+
+    platformdirs follows XDG_DATA_HOME on Linux, so it is ~/.local/share/voiceguide/exercises there.
+    """
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("voiceguide", appauthor=False)) / "exercises"
+
+
+def search_dirs(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """The user folder, then every --dir folder: a later folder wins when two use the same id."""
+    return (user_dir(), *extra)
+
+
 @dataclass(frozen=True)
 class Entry:
     id: str
@@ -34,12 +49,17 @@ def _files(folder: Path) -> list[Path]:
         return []
 
 
-def entries(user_dirs: tuple[Path, ...] = ()) -> list[Entry]:
-    """Every exercise found, by id; files that do not load are left out (`check` reports them)."""
+def entries(user_dirs: tuple[Path, ...] = (), *, include_user_dir: bool = True) -> list[Entry]:
+    """Every exercise found, by id; files that do not load are left out (`check` reports them).
+
+    The built-ins come first, then the user folder and the `user_dirs` (--dir) in order; a user
+    file with a built-in's id takes its place and remembers which built-in it hides.
+    """
     found: dict[str, Entry] = {}
     for p in _files(builtin_dir()):
         found[p.stem] = Entry(p.stem, p, builtin=True)
-    for folder in user_dirs:
+    folders = search_dirs(user_dirs) if include_user_dir else user_dirs
+    for folder in folders:
         for p in _files(folder):
             exercise, _ = check_file(p)
             if exercise is None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from voiceguide.plan import ClipStep, PauseStep, PlanStep, SayStep, TimerStep, WaitStep
+from typing import TYPE_CHECKING
+
+from voiceguide.plan import ClipStep, Names, PauseStep, PlanStep, SayStep, TimerStep, WaitStep, build_plan
+
+if TYPE_CHECKING:
+    from voiceguide.lang import LanguagePack
+    from voiceguide.script.load import Exercise
 
 DEFAULT_RATE_WPM = 140  # calm narration; espeak-ng's rate is close to words per minute
 CHIME_S = 2.0
@@ -17,20 +23,37 @@ def speech_seconds(text: str, rate_wpm: float = DEFAULT_RATE_WPM) -> float:
     return words * 60.0 / rate_wpm + 0.4
 
 
-def step_seconds(step: PlanStep, rate_wpm: float = DEFAULT_RATE_WPM, clip_seconds: float = 3.0) -> float:
+def step_seconds(
+    step: PlanStep, rate_wpm: float = DEFAULT_RATE_WPM, clip_seconds: float = 3.0, ready: str = ""
+) -> float:
+    """`ready` is the language pack's prompt, which the engine speaks at every wait point."""
+    waiting = WAIT_S + speech_seconds(ready, rate_wpm)
     if isinstance(step, SayStep):
-        return speech_seconds(step.text, rate_wpm) + (WAIT_S if step.wait_next else 0.0)
+        return speech_seconds(step.text, rate_wpm) + (waiting if step.wait_next else 0.0)
     if isinstance(step, PauseStep):
         return step.seconds
     if isinstance(step, TimerStep):
         end = CHIME_S if step.end_text is None else speech_seconds(step.end_text, rate_wpm)
         return step.seconds + end
     if isinstance(step, WaitStep):
-        return WAIT_S
+        return waiting
     if isinstance(step, ClipStep):
         return clip_seconds
     raise TypeError(step)  # pragma: no cover
 
 
-def plan_seconds(plan: tuple[PlanStep, ...], rate_wpm: float = DEFAULT_RATE_WPM) -> float:
-    return sum(step_seconds(s, rate_wpm) for s in plan)
+def plan_seconds(
+    plan: tuple[PlanStep, ...], rate_wpm: float = DEFAULT_RATE_WPM, *, ready: str = "", closing: str = ""
+) -> float:
+    """The whole session: every step, plus the pack's closing line when it is given."""
+    return sum(step_seconds(s, rate_wpm, ready=ready) for s in plan) + speech_seconds(closing, rate_wpm)
+
+
+def exercise_seconds(exercise: Exercise, rate_wpm: float = DEFAULT_RATE_WPM, pack: LanguagePack | None = None) -> float:
+    """A whole session of `exercise` as the engine would run it, with the pack's default names
+    and its ready and closing lines (without a pack: the steps alone)."""
+    names = Names(*pack.names) if pack else Names("Partner A", "Partner B")
+    plan = build_plan(exercise, names)
+    if pack is None:
+        return plan_seconds(plan, rate_wpm)
+    return plan_seconds(plan, rate_wpm, ready=pack.lines.ready, closing=pack.lines.closing)

@@ -1,4 +1,4 @@
-"""Commands for finding and checking exercises: list, show, check."""
+"""Commands for finding exercises and for authors: list, show, check, schema."""
 
 from __future__ import annotations
 
@@ -10,17 +10,29 @@ import click
 
 from voiceguide import library
 from voiceguide.cli import cli
+from voiceguide.errors import VoiceguideError
 from voiceguide.lang import load_pack
 from voiceguide.plan import Names, build_plan, kind_of
 from voiceguide.plan import ClipStep, PauseStep, SayStep, TimerStep, WaitStep
 from voiceguide.script.load import Exercise, Problem, check_file, load
 from voiceguide.script.model import format_duration
 from voiceguide.settings import build_settings
-from voiceguide.timing import plan_seconds, step_seconds
+from voiceguide.timing import exercise_seconds, speech_seconds, step_seconds
 
 
 def _minutes(exercise: Exercise, rate: int) -> float:
-    return plan_seconds(build_plan(exercise, Names("A", "B")), rate) / 60.0
+    try:
+        pack = load_pack(exercise.script.language)
+    except VoiceguideError:
+        pack = None
+    return exercise_seconds(exercise, rate, pack) / 60.0
+
+
+def _rate_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--rate", type=click.IntRange(60, 400), default=None,
+        help="Speech rate in words a minute for the estimates (default: your setting, normally 140).",
+    )(f)
 
 
 @cli.command("list")
@@ -28,7 +40,13 @@ def _minutes(exercise: Exercise, rate: int) -> float:
 @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Also list the exercises in this folder (may be repeated).")
 def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
-    """List the exercises you can play, with their estimated length."""
+    """List the exercises you can play, with their estimated length.
+
+    Besides the built-in exercises, this lists your own: the .yaml files in your exercise folder
+    (on Linux ~/.local/share/voiceguide/exercises; the list ends with its exact place) and in every
+    --dir folder. One of yours with the id of a built-in takes its place, and the list says so.
+    'play' and 'show' find all of them by id.
+    """
     settings = build_settings()
     rows = []
     for entry in library.entries(dirs):
@@ -50,8 +68,9 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
         return
     width = max((len(r["id"]) for r in rows), default=2)
     for r in rows:
-        note = "  (yours, instead of the built-in)" if r["shadows"] else ("" if r["builtin"] else "  (yours)")
+        note = f"  (yours, instead of the built-in {r['shadows']})" if r["shadows"] else ("" if r["builtin"] else "  (yours)")
         click.echo(f"{r['id']:<{width}}  {r['title']}  ~{r['minutes']:.0f} min{note}")
+    click.echo(f"your own exercises go in {library.user_dir()}", err=True)
 
 
 @cli.command()
@@ -61,21 +80,31 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
 @click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True, help="Who takes the first turn.")
 @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Also look for exercises in this folder.")
-def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str, dirs: tuple[Path, ...]) -> None:
+@_rate_option
+def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str, dirs: tuple[Path, ...],
+         rate: int | None) -> None:
     """Print an exercise's steps as text, with the time each takes (for authors).
 
     EXERCISE is an exercise id (see 'voiceguide list') or a path to a script file.
+
+    Each step shows when it starts and, in brackets, how long it takes: speech at the chosen
+    rate, pauses and timers as written, and for each wait point the guide's prompt plus a few
+    seconds for someone to say next. The total includes the guide's closing line.
     """
-    settings = build_settings({"partner_a": partner_a, "partner_b": partner_b})
+    settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "rate": rate})
     ex = library.find(exercise, dirs)
     pack = load_pack(settings.language or ex.script.language)
     plan = build_plan(ex, Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1]), first=first)  # type: ignore[arg-type]
     click.echo(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}")
+    click.echo(f"speech at {settings.rate} words a minute")
     elapsed = 0.0
     for i, step in enumerate(plan, 1):
-        seconds = step_seconds(step, settings.rate)
+        seconds = step_seconds(step, settings.rate, ready=pack.lines.ready)
         click.echo(f"{format_clock(elapsed)}  {i:>3}. {_describe(step)}  [{format_duration(seconds)}]")
         elapsed += seconds
+    closing = speech_seconds(pack.lines.closing, settings.rate)
+    click.echo(f"{format_clock(elapsed)}       closing: {pack.lines.closing}  [{format_duration(closing)}]")
+    elapsed += closing
     declared = f" (the script says {ex.script.minutes:g} min)" if ex.script.minutes else ""
     click.echo(f"total about {format_duration(elapsed)}{declared}")
 
@@ -88,7 +117,7 @@ def format_clock(seconds: float) -> str:
 def _describe(step: object) -> str:
     who = f"({step.turn}) " if getattr(step, "turn", None) else ""  # type: ignore[attr-defined]
     if isinstance(step, SayStep):
-        wait = "  → waits for next" if step.wait_next else ""
+        wait = "  → waits for next" if step.wait_next else ""  # the pack's ready prompt is in the timing
         rec = f"  (recorded: {step.audio.name})" if step.audio else ""
         return f"{who}say: {step.text}{rec}{wait}"
     if isinstance(step, PauseStep):
@@ -106,12 +135,22 @@ def _describe(step: object) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1), for CI and before sharing.")
+@_rate_option
+def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
     """Check exercise script files, and folders of them.
 
-    Each problem is printed as FILE:LINE: message. Exits 0 when every file is valid, 2 when any
-    has errors.
+    Each problem is printed as FILE:LINE: message; warnings as FILE:LINE: warning: message.
+    Errors stop a script from loading. Warnings point at things that load but would not work
+    well by ear: command words in spoken lines, unequal turns, an estimated length far from
+    'minutes:', lines too long to follow, timers without a soft cue, audio files nothing uses
+    (docs/authoring.md explains each).
+
+    Exits 2 when any file has errors, 1 when there are warnings and --strict is given, else 0.
     """
+    from voiceguide.script.lint import lint, unused_audio
+
+    settings = build_settings({"rate": rate})
     files: list[Path] = []
     problems: list[Problem] = []
     for p in paths:
@@ -123,6 +162,7 @@ def check(paths: tuple[Path, ...]) -> None:
         else:
             files.append(p)
     seen: dict[str, Path] = {}
+    folders: dict[Path, None] = {}
     ok = 0
     for f in files:
         exercise, found = check_file(f)
@@ -136,9 +176,43 @@ def check(paths: tuple[Path, ...]) -> None:
                 seen[ident] = f
                 if not any(not p.warning for p in found):
                     ok += 1
+            problems.extend(lint(exercise, rate_wpm=settings.rate))
+            folders.setdefault(exercise.folder, None)
+    for folder in folders:
+        problems.extend(unused_audio(folder))
+    problems = list(dict.fromkeys(problems))
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = sum(not p.warning for p in problems)
-    click.echo(f"{len(files)} file(s) checked, {errors} error(s)", err=True)
+    warnings = len(problems) - errors
+    click.echo(f"{len(files)} file(s) checked, {errors} error(s), {warnings} warning(s)", err=True)
     if errors or ok != len(files):
         sys.exit(2)
+    if strict and warnings:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to this file instead of printing it.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the exercise script format.
+
+    Point your editor at it for completion and inline errors while you write an exercise, e.g.
+    save it with 'voiceguide schema -o exercise.schema.json' and put this first line in your
+    script:  # yaml-language-server: $schema=exercise.schema.json
+    (docs/authoring.md shows the VS Code settings too). It is generated from the same
+    definition the checker uses; 'voiceguide check' also catches what a schema cannot, such as
+    unknown placeholders and missing audio files.
+    """
+    from voiceguide.script.schema import schema_json
+
+    text = schema_json()
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise VoiceguideError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output}", err=True)

@@ -72,29 +72,30 @@ class _Step(BaseModel):
 class Say(_Step):
     """A spoken instruction; `audio` is a recorded clip used instead of synthesis."""
 
-    say: Text
+    say: Annotated[Text, Field(description="What the guide says. {a} and {b} are the partners' names; inside "
+                                           "'turns' also {speaker} and {listener}.")]
     audio: AudioPath | None = None
-    wait: Literal["next"] | None = None
+    wait: Annotated[Literal["next"] | None, Field(description="'next': after this line, wait until someone says next.")] = None
 
 
 class Pause(_Step):
     """Silence of the given length."""
 
-    pause: Duration
+    pause: Annotated[Duration, Field(description="Silence of this length, e.g. 10s.")]
 
 
 class Timer(_Step):
     """A timed turn: a chime to begin, an optional soft `warn` cue, and a chime or a sentence to end."""
 
-    timer: Duration
-    warn: Duration | None = None
-    end: Text = "chime"
+    timer: Annotated[Duration, Field(description="Length of the timed turn, e.g. 3m; starts with a chime.")]
+    warn: Annotated[Duration | None, Field(description="A soft chime this long before the end, e.g. 30s.")] = None
+    end: Annotated[Text, Field(description="'chime' (the default), or a sentence to say when the time is up.")] = "chime"
 
 
 class Wait(_Step):
     """Waits until someone says "next"."""
 
-    wait: Literal["next"]
+    wait: Annotated[Literal["next"], Field(description="Wait until someone says next.")]
 
 
 class Clip(_Step):
@@ -115,17 +116,21 @@ def _both_partners(order: list[str]) -> list[str]:
 class TurnsBody(_Step):
     """Runs `steps` once per partner, in `order`; {speaker} and {listener} swap each time."""
 
-    order: Annotated[list[Literal["a", "b"]], Field(min_length=2, max_length=2), AfterValidator(_both_partners)] = [
+    order: Annotated[
+        list[Literal["a", "b"]],
+        Field(min_length=2, max_length=2, description="Who goes first: [a, b] or [b, a]; --first b swaps it."),
+        AfterValidator(_both_partners),
+    ] = [
         "a",
         "b",
     ]
-    steps: Annotated[list[Step], Field(min_length=1)]
+    steps: Annotated[list[Step], Field(min_length=1, description="The steps of one turn (no turns inside).")]
 
 
 class Turns(_Step):
     """A block of steps taken once by each partner."""
 
-    turns: TurnsBody
+    turns: Annotated[TurnsBody, Field(description="Steps run once for each partner: order and steps.")]
 
 
 AnyStep = Union[Say, Pause, Timer, Wait, Clip, Turns]
@@ -147,11 +152,14 @@ class Script(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Short name used on the command line.")]
-    title: Annotated[str, Field(min_length=1, max_length=120)]
-    summary: Annotated[str, Field(min_length=1, max_length=1000)]
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] = "en"
-    minutes: Annotated[float, Field(gt=0, le=240)] | None = None
-    steps: Annotated[list[AnyStep], Field(min_length=1)]
+    title: Annotated[str, Field(min_length=1, max_length=120, description="The name shown by 'voiceguide list'.")]
+    summary: Annotated[str, Field(min_length=1, max_length=1000, description="One or two sentences on what the couple will do.")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="Language pack of the spoken lines: en or ko.")] = "en"
+    minutes: Annotated[
+        Annotated[float, Field(gt=0, le=240)] | None,
+        Field(description="The intended length in minutes; 'check' warns when the estimate is far from it."),
+    ] = None
+    steps: Annotated[list[AnyStep], Field(min_length=1, description="The steps, spoken and timed in order.")]
 
 
 STEP_KEYS: dict[type[_Step], tuple[str, ...]] = {
