@@ -17,7 +17,7 @@ from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
 from voiceguide.plan import Names, build_plan
 from voiceguide.runner import Bus, Observer, Output, RealClock, Runner
-from voiceguide.session import assemble, close, run
+from voiceguide.session import assemble, run
 from voiceguide.settings import SessionOptions, Settings
 from voiceguide.textout import TextOutput
 from voiceguide.timing import plan_seconds

@@ -53,7 +53,8 @@ def cli() -> None:
     """
 
 
-from voiceguide.cli import exercises as _exercises  # noqa: E402  (commands register themselves)
+# Each module registers its commands on `cli` when imported.
+from voiceguide.cli import exercises as _exercises  # noqa: E402,F401
 from voiceguide.cli import history as _history  # noqa: E402,F401
 from voiceguide.cli import menu as _menu  # noqa: E402,F401
 from voiceguide.cli import play as _play  # noqa: E402,F401
