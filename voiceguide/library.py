@@ -74,7 +74,7 @@ def entries(user_dirs: tuple[Path, ...] = (), *, include_user_dir: bool = True) 
 def find(name: str, user_dirs: tuple[Path, ...] = ()) -> Exercise:
     """An exercise by id, or by path to a file."""
     looks_like_path = "/" in name or name.endswith(SUFFIXES)
-    if looks_like_path or (Path(name).exists() and not name.isidentifier()):
+    if looks_like_path:
         path = Path(name)
         if path.is_dir():
             raise BadInput(f"{name} is a folder; name an exercise file or an exercise id")
