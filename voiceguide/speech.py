@@ -18,12 +18,17 @@ import itertools
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import BadInput, VoiceguideError
+
+if TYPE_CHECKING:
+    from voiceguide.lang import SystemLines
+    from voiceguide.plan import PlanStep
 
 APP = "voiceguide"
 # Bump when the way a line is rendered changes, so old cache entries are not reused.
@@ -321,3 +326,32 @@ class Speech:
                     import traceback
 
                     traceback.print_exc()
+
+
+def session_texts(plan: Sequence[PlanStep], lines: SystemLines) -> list[str]:
+    """Every line a session may say, in the order it is likely to be needed: the first line, then
+    the answers to pause, stop and help (which can come at any moment), then the rest of the plan
+    in order, then the closing lines."""
+    from voiceguide.plan import SayStep, TimerStep, WaitStep
+
+    steps: list[str] = []
+    for step in plan:
+        if isinstance(step, SayStep):
+            if step.audio is None or not step.audio.is_file():
+                steps.append(step.text)
+            if step.wait_next:
+                steps.append(lines.ready)
+        elif isinstance(step, TimerStep) and step.end_text is not None:
+            steps.append(step.end_text)
+        elif isinstance(step, WaitStep):
+            steps.append(lines.ready)
+    anytime = [lines.paused, lines.confirm_stop, lines.help, lines.stopped]
+    closing = [lines.closing, lines.first_step, lines.mic_lost, lines.mic_back]
+    ordered = steps[:1] + anytime + steps[1:] + closing
+    out: list[str] = []
+    seen: set[str] = set()
+    for text in ordered:
+        if text.strip() and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
