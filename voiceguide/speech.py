@@ -1,9 +1,9 @@
-"""Speech: text → a WAV file, rendered by pyttsx3 (espeak-ng) and kept in a disk cache.
+"""Speech: text → a WAV file, rendered by espeak-ng (through pyttsx3's binding) and kept in a disk cache.
 
 pyttsx3's `say()` plays through a blocking `aplay` call that cannot be interrupted, so lines are
-rendered with `save_to_file` and played by audio out like any other clip. The espeak engine is not
-thread-safe and keeps global state, so every call into pyttsx3 happens on ONE worker thread owned
-by `Speech`; everyone else asks that thread and waits (or is called back).
+rendered to WAV files and played by audio out like any other clip. espeak-ng is one global,
+non-thread-safe engine per process: during a session only the worker thread owned by `Speech`
+renders, everyone else asks it and waits (or is called back), and a lock guards every call.
 
 A session starts with `prerender(texts)`: the worker renders the whole exercise, first lines first,
 while the guide already speaks, so that by the time a step comes its line is on disk.
@@ -52,22 +52,36 @@ class VoiceInfo:
     languages: tuple[str, ...]
 
 
-def _quiet_print(*args: object, **kwargs: object) -> None:
-    """pyttsx3's espeak driver prints "Audio saved to ..." on stdout after every file; stdout is
-    for data (a piped `voiceguide` must stay clean), so that module's `print` goes nowhere."""
+# espeak-ng is one global engine per process: every call into it holds this lock. During a session
+# only the Speech worker renders; the lock keeps `say`, `render` and voice listing honest too.
+_ESPEAK = threading.RLock()
+
+
+def _espeak():  # type: ignore[no-untyped-def]
+    with _ESPEAK:
+        return _espeak_init()
 
 
 @cache
-def _pyttsx3():  # type: ignore[no-untyped-def]
+def _espeak_init():  # type: ignore[no-untyped-def]
+    """pyttsx3's ctypes binding of libespeak-ng, initialised once, in synchronous mode.
+
+    Why not pyttsx3's own `save_to_file` + `runAndWait`: in pyttsx3 2.99 espeak-ng runs in
+    retrieval mode on its own thread, `runAndWait` often returns before the file is written, and its
+    end-of-loop `stop()` cancels a synthesis still running (a stale stop flag then cancels the next
+    one too). Measured: 9 of 12 fresh processes got a missing or empty file for their first line.
+    In synchronous mode `Synth` returns when the whole line has been handed to our callback."""
     try:
-        import pyttsx3
-        from pyttsx3.drivers import espeak as espeak_driver
-    except (ImportError, OSError) as exc:  # OSError: libespeak-ng missing
+        from pyttsx3.drivers import _espeak
+    except (ImportError, OSError, RuntimeError) as exc:  # no libespeak-ng
         raise VoiceguideError(
             f"speech is not available ({exc}); install espeak-ng (apt install espeak-ng), or use --text"
         ) from None
-    espeak_driver.print = _quiet_print  # type: ignore[attr-defined]
-    return pyttsx3
+    rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0)
+    if rate == -1:
+        raise VoiceguideError("espeak-ng could not be initialised (is espeak-ng-data installed?)")
+    _espeak.SetSynthCallback(_on_audio)  # pyttsx3's wrapper keeps the ctypes callback alive
+    return _espeak, int(rate)
 
 
 @cache
@@ -75,37 +89,49 @@ def engine_version() -> str:
     """pyttsx3 and espeak-ng versions: part of every cache key, so an upgrade re-renders."""
     import importlib.metadata
 
-    _pyttsx3()
-    from pyttsx3.drivers import _espeak
-
-    espeak = _espeak.Info(None)
-    espeak = espeak.decode() if isinstance(espeak, bytes) else str(espeak)
-    return f"pyttsx3-{importlib.metadata.version('pyttsx3')}/espeak-ng-{espeak}"
-
-
-# espeak-ng is one global engine per process: every call into it holds this lock. During a session
-# only the Speech worker renders; the lock keeps `say`, `render` and voice listing honest too.
-_ESPEAK = threading.RLock()
-_engine = None
-
-
-def _shared_engine():  # type: ignore[no-untyped-def]
-    """The process's pyttsx3 engine (created once: espeak-ng cannot be initialised twice)."""
-    global _engine
+    espeak, _ = _espeak()
     with _ESPEAK:
-        if _engine is None:
-            _engine = _pyttsx3().init()
-        return _engine
+        version = espeak.Info(None)
+    version = version.decode() if isinstance(version, bytes) else str(version)
+    return f"pyttsx3-{importlib.metadata.version('pyttsx3')}/espeak-ng-{version}"
+
+
+_chunks: list[bytes] = []  # the line being synthesised (filled under _ESPEAK)
+
+
+def _on_audio(wav, numsamples, events) -> int:  # type: ignore[no-untyped-def]
+    """espeak-ng's callback: runs inside Synth, on the caller's thread (synchronous mode)."""
+    if wav and numsamples > 0:
+        import ctypes
+
+        _chunks.append(ctypes.string_at(wav, numsamples * 2))
+    return 0
+
+
+def synthesise(text: str, voice: str, rate: int) -> tuple[bytes, int]:
+    """16-bit mono PCM for `text` and its sample rate."""
+    espeak, sample_rate = _espeak()
+    with _ESPEAK:
+        _chunks.clear()
+        if espeak.SetVoiceByName(voice.encode("utf-8")) != 0:
+            raise VoiceguideError(f"espeak-ng could not select voice {voice!r}")
+        espeak.SetParameter(espeak.RATE, int(rate), 0)
+        espeak.SetParameter(espeak.VOLUME, 100, 0)
+        result = espeak.Synth(text.encode("utf-8"), flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+        if result != 0:
+            raise VoiceguideError(f"espeak-ng failed to speak {text[:40]!r} (error {result})")
+        espeak.Synchronize()
+        pcm = b"".join(_chunks)
+        _chunks.clear()
+    return pcm, sample_rate
 
 
 @cache
 def list_voices() -> tuple[VoiceInfo, ...]:
     """Every voice espeak-ng offers."""
-    from pyttsx3.drivers import _espeak
-
+    espeak, _ = _espeak()
     with _ESPEAK:
-        _shared_engine()
-        raw = _espeak.ListVoices(None)
+        raw = espeak.ListVoices(None)
         out = []
         for v in raw:
             ident = v.identifier.decode("utf-8").lower()
@@ -119,12 +145,10 @@ def _variants() -> tuple[str, ...]:
     """Voice variants (the part after '+', as in en-us+f3), from espeak-ng's data folder."""
     import ctypes
 
-    from pyttsx3.drivers import _espeak
-
+    espeak, _ = _espeak()
     with _ESPEAK:
-        _shared_engine()
         data = ctypes.c_char_p()
-        _espeak.Info(ctypes.addressof(data))
+        espeak.Info(ctypes.addressof(data))
     roots = [Path(data.value.decode())] if data.value else []
     roots += [Path("/usr/lib/x86_64-linux-gnu/espeak-ng-data"), Path("/usr/share/espeak-ng-data")]
     for root in roots:
@@ -185,27 +209,31 @@ class SpeechCache:
         return path if path.is_file() else None
 
 
-class _Synth:
-    """Renders one line into a file, atomically."""
+def write_wav(pcm: bytes, rate: int, dest: Path) -> None:
+    """Write atomically (temp file + rename): a reader, or a crash, never leaves half a file."""
+    import wave
 
-    def render(self, text: str, voice: str, rate: int, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".wav.part", dir=dest.parent)
-        os.close(fd)
-        try:
-            with _ESPEAK:
-                engine = _shared_engine()
-                # set every time: another thread (say, render) may have changed them
-                engine.setProperty("voice", voice)
-                engine.setProperty("rate", int(rate))
-                engine.save_to_file(text, tmp)
-                engine.runAndWait()
-            if os.path.getsize(tmp) <= 44:
-                raise VoiceguideError(f"speech engine produced no audio for {text[:40]!r}")
-            os.replace(tmp, dest)  # atomic: a reader never sees half a file
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(pcm)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def render_to(text: str, voice: str, rate: int, dest: Path) -> None:
+    if not text.strip():
+        raise VoiceguideError("nothing to say: the line is empty")
+    pcm, sample_rate = synthesise(text, voice, rate)
+    if not pcm:
+        raise VoiceguideError(f"the speech engine produced no audio for {text[:40]!r}")
+    write_wav(pcm, sample_rate, dest)
 
 
 Callback = Callable[[Path | None, BaseException | None], None]
@@ -295,7 +323,6 @@ class Speech:
             self._cv.notify_all()
 
     def _run(self) -> None:
-        synth: _Synth | None = None
         while True:
             with self._cv:
                 self._busy = False
@@ -309,10 +336,8 @@ class Speech:
             error: BaseException | None = None
             if path is None:
                 try:
-                    if synth is None:
-                        synth = _Synth()
                     dest = self.cache.path_for(text, self.voice, self.rate)
-                    synth.render(text, self.voice, self.rate, dest)
+                    render_to(text, self.voice, self.rate, dest)
                     self.rendered += 1
                     path = dest
                 except OSError as exc:
