@@ -63,7 +63,12 @@ class FakeDevice:
     them. `heard` holds every frame that reached the "ear", so a test can measure in audio time what
     was audible after a pause or stop."""
 
-    def __init__(self, samplerate: int = 22050, channels: int = 2, blocksize: int = 256, latency: float = 0.025) -> None:
+    def __init__(self, samplerate: int = 22050, channels: int = 2, blocksize: int | None = None,
+                 latency: float | None = None) -> None:
+        from voiceguide.audioout import BLOCKSIZE, LATENCY_S
+
+        blocksize = BLOCKSIZE if blocksize is None else blocksize
+        latency = LATENCY_S if latency is None else latency
         self.samplerate = samplerate
         self.channels = channels
         self.blocksize = blocksize
@@ -73,12 +78,18 @@ class FakeDevice:
         self._buffer: list = []  # blocks taken from the mixer, not yet heard
         self._heard: list = []
         self.frames_heard = 0
+        self.flushes = 0
 
     def start(self, fill) -> None:  # type: ignore[no-untyped-def]
         self.fill = fill
 
     def close(self) -> None:
         self.closed = True
+
+    def flush(self) -> None:
+        """Like aborting a PortAudio stream: what was buffered is never heard."""
+        self.flushes += 1
+        self._buffer.clear()
 
     @property
     def buffered_blocks(self) -> int:

@@ -154,9 +154,12 @@ def test_natural_end_posts_playback_done_and_updates_playstate(speech: Speech) -
     out.play(Chime("warn", 3))
     assert playstate.busy() and playstate.text is None
     seconds = len(load_clip(chime_path("warn"), RATE)) / RATE
-    device.pull(seconds - 0.1)
+    # the mixer hands frames to the device one buffer ahead of the ear, and says "done" when it
+    # has handed over the last one, so that the next sound can follow without a gap
+    ahead = (device.buffered_blocks + 1) * device.blocksize / RATE
+    device.pull(seconds - ahead - 0.05)
     assert bus.queue.empty()
-    device.pull(0.2 + device.latency)
+    device.pull(0.1)
     assert bus.queue.get_nowait() == PlaybackDone(3)
     assert not playstate.busy()
     out.close()

@@ -77,3 +77,50 @@ def test_a_session_sounds_speech_then_chimes_at_the_expected_times(pulse: Virtua
     closing_onset = first_sound(after_chime)
     assert closing_onset is not None, "the closing words were not heard"
     assert started < heard_speech < start < end < recorder.arrival(chimes[1] + int(2.0 * RATE) + closing_onset)
+
+
+STOP_CHILD = """
+import json, sys, time
+from voiceguide.audioout import AudioOutput, SoundDevice
+from voiceguide.events import Speak
+from voiceguide.runner import Bus, RealClock
+from voiceguide.speech import Speech
+
+line = sys.argv[1]
+speech = Speech("en-us", 140)
+speech.get(line)
+out = AudioOutput(Bus(RealClock()), SoundDevice(None), speech, volume=1.0)
+time.sleep(0.3)
+times = {"play": time.monotonic()}
+out.play(Speak(line, 1))
+time.sleep(1.2)
+times["stop"] = time.monotonic()
+out.stop()
+time.sleep(0.5)
+out.close()
+print(json.dumps(times))
+"""
+
+
+def test_stop_silences_the_real_output_within_50ms(pulse: VirtualSoundCard) -> None:
+    """On the real stream (PortAudio → ALSA → PulseAudio), measured on the speaker monitor."""
+    line = "Find a comfortable place to sit, close enough to see each other's face, and breathe."
+    recorder = pulse.record()
+    proc = subprocess.run([sys.executable, "-c", STOP_CHILD, line], env=pulse.env, capture_output=True, text=True,
+                          timeout=60)
+    time.sleep(0.2)
+    audio = recorder.stop()
+    assert proc.returncode == 0, proc.stderr
+    times = json.loads(proc.stdout)
+    loud = np.flatnonzero(np.abs(audio) > 0.01)
+    assert len(loud), "nothing was heard"
+    # A: from play() to the first sample reaching the recorder = output latency + recording latency
+    arrival_delay = recorder.arrival(int(loud[0])) - times["play"]
+    assert 0 < arrival_delay < 0.5
+    heard = (loud[-1] - loud[0]) / RATE  # how long the line sounded, in audio time
+    asked = times["stop"] - times["play"]  # how long it was meant to sound
+    # the speaker went on after stop() for (output latency + heard - asked), which is at most
+    # (A + heard - asked): an upper bound, as it counts the recording latency too
+    late = arrival_delay + heard - asked
+    assert late <= 0.050, f"sound went on up to {late * 1000:.0f} ms after stop()"
+    assert heard > asked - arrival_delay - 0.2, "the line had ended long before stop() (the test proves nothing)"

@@ -31,8 +31,11 @@ if TYPE_CHECKING:
     from voiceguide.speech import Speech
 
 CHIME_FILES = {"start": "chime.wav", "end": "chime.wav", "warn": "chime-soft.wav"}
-BLOCKSIZE = 256  # frames per device callback: about 6 ms at 44.1 kHz
-LATENCY_S = 0.025  # asked of the device; with one block, a stop is heard within ~31 ms
+BLOCKSIZE = 512  # frames per device callback: about 12 ms at 44.1 kHz
+# Asked of the device. Generous, so that a busy machine (speech recognition in the same process,
+# other programs) does not starve the stream: with 25 ms, a loaded 2-core machine underran every
+# few seconds. A stop does not wait for this buffer to drain: it is dropped (Device.flush).
+LATENCY_S = 0.1
 NO_DEVICE_HINT = "use --text to read the session as text, or see 'voiceguide devices'"
 
 
@@ -132,6 +135,9 @@ class Device(Protocol):
 
     def start(self, fill: Callable[[np.ndarray], None]) -> None: ...
 
+    def flush(self) -> None:
+        """Drop what is buffered but not yet heard, and carry on pulling from `fill`."""
+
     def close(self) -> None: ...
 
 
@@ -196,6 +202,18 @@ class SoundDevice:
         except sd.PortAudioError as exc:
             raise NoAudioDevice(f"cannot open the sound output ({exc}); {NO_DEVICE_HINT}") from None
         self.latency = float(self._stream.latency)
+
+    def flush(self) -> None:
+        """Abort (which discards the buffered audio, unlike stop) and start again."""
+        stream = self._stream
+        if stream is None:
+            return
+        sd = _sounddevice()
+        try:
+            stream.abort()
+            stream.start()
+        except sd.PortAudioError as exc:
+            raise NoAudioDevice(f"the sound output failed ({exc}); {NO_DEVICE_HINT}") from None
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
@@ -277,6 +295,8 @@ class AudioOutput:
         with self._lock:
             self._generation += 1
             cut = self.mixer.stop()
+            if cut:
+                self.device.flush()  # what is already buffered must not be heard either
         for _ in range(cut):
             self.playstate.end()
 

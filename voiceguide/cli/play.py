@@ -60,7 +60,7 @@ def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str
                                "voice": voice, "rate": rate, "volume": volume, "output_device": output_device})
     ex = library.find(exercise, dirs)
     options = SessionOptions(text=text, listen=not no_listen, time_scale=time_scale, trace=trace, first=first)  # type: ignore[arg-type]
-    factory = None if text else speaker_output(ex, settings, options)
+    factory = None if text else SpeakerOutput(ex, settings, options)
     try:
         parts = assemble(ex, settings, options, output_factory=factory)
     except OSError as exc:
@@ -72,7 +72,7 @@ def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     click.echo(f"session {reason}", err=True)
 
 
-class speaker_output:
+class SpeakerOutput:
     """Builds the session's AudioOutput. The speech worker starts rendering the whole exercise
     (first lines first) before the sound device is even opened, so the first word comes quickly."""
 
