@@ -86,10 +86,12 @@ class FakeDevice:
     def close(self) -> None:
         self.closed = True
 
-    def flush(self) -> None:
-        """Like aborting a PortAudio stream: what was buffered is never heard."""
+    def flush(self, then=None) -> None:  # type: ignore[no-untyped-def]
+        """Like aborting and restarting a PortAudio stream: what was buffered is never heard."""
         self.flushes += 1
         self._buffer.clear()
+        if then is not None:
+            then()
 
     @property
     def buffered_blocks(self) -> int:

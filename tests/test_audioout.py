@@ -154,12 +154,10 @@ def test_natural_end_posts_playback_done_and_updates_playstate(speech: Speech) -
     out.play(Chime("warn", 3))
     assert playstate.busy() and playstate.text is None
     seconds = len(load_clip(chime_path("warn"), RATE)) / RATE
-    # the mixer hands frames to the device one buffer ahead of the ear, and says "done" when it
-    # has handed over the last one, so that the next sound can follow without a gap
-    ahead = (device.buffered_blocks + 1) * device.blocksize / RATE
-    device.pull(seconds - ahead - 0.05)
-    assert bus.queue.empty()
-    device.pull(0.1)
+    # "done" once the last frame has been heard, not when it left the mixer (a buffer earlier)
+    device.pull(seconds - 0.01)
+    assert bus.queue.empty() and playstate.busy()
+    device.pull(0.06)  # (reported at the end of a device block, a little after the last frame)
     assert bus.queue.get_nowait() == PlaybackDone(3)
     assert not playstate.busy()
     out.close()

@@ -63,14 +63,18 @@ def test_a_session_sounds_speech_then_chimes_at_the_expected_times(pulse: Virtua
     assert onset is not None, "nothing was heard"
     heard_speech = recorder.arrival(onset)
     said = at[("speak", "Hello Sam.")]
-    assert 0.0 <= heard_speech - (said + hello_lead) < 0.25, f"speech heard {heard_speech - said:.3f}s after it started"
+    # (a null sink renders a little ahead of real time, so its monitor may deliver a sample some
+    # tens of ms before the moment it is "heard": absolute times get a small tolerance below 0)
+    early = -0.1
+    assert early <= heard_speech - (said + hello_lead) < 0.25, f"speech heard {heard_speech - said:.3f}s after it started"
     assert np.abs(audio[onset : onset + RATE // 2]).max() > 0.1
 
     # then the start chime, the end chime after the 3 s turn, and the closing words
     chimes = chime_onsets(audio, bell)
     assert len(chimes) == 2, f"expected the start and end chimes, found {len(chimes)}"
     start, end = (recorder.arrival(i) for i in chimes)
-    assert 0.0 <= start - at[("chime", "start")] < 0.25
+    assert early <= start - at[("chime", "start")] < 0.25
+    assert early <= end - at[("chime", "end")] < 0.25
     assert abs(start - (heard_speech - hello_lead + len(hello) / RATE)) < 0.15, "the chime did not follow the line"
     assert abs((end - start) - 3.0) < 0.1, f"the turn lasted {end - start:.3f}s, not 3 s"
     after_chime = audio[chimes[1] + int(2.0 * RATE) :]

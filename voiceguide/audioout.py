@@ -1,9 +1,11 @@
 """Audio out: one output stream kept open for the whole session, fed by a small mixer.
 
-The device pulls short blocks from `Mixer.fill` on its own thread. `stop()` empties the mixer, so
-the next block is already silent: what is still heard is at most the device's latency plus one block
-(`Device.latency + blocksize/rate`, kept well under 50 ms). A sound that runs to its end posts
-PlaybackDone(token) on the bus; a stopped one posts nothing (see runner.Output).
+The device pulls short blocks from `Mixer.fill` on its own thread and keeps a generous buffer
+(LATENCY_S), so that a busy machine does not make it underrun. That buffer never delays what
+matters: `stop()` empties the mixer and drops the buffer (Device.flush), so the guide falls silent
+at once; a sound started after silence drops the buffered silence and starts at once too. A sound
+that runs to its end posts PlaybackDone(token) on the bus when its last frame has been heard; a
+stopped one posts nothing (see runner.Output).
 
 The device is a small protocol so that tests can pull frames from a fake one and measure, in audio
 time, what was heard when.
@@ -71,16 +73,25 @@ class _Voice:
 class Mixer:
     """What the device plays: the sounds started and not yet finished or stopped, mixed.
 
+    A sound's end is reported (`on_end`) once its last frame has been heard, not when it leaves
+    the mixer: `heard_after` frames later, the depth of the device's buffer. So the session's
+    clock (a timer starting after a line, the chime ending a turn) runs on what the couple hears,
+    and the listener knows when the guide has really stopped talking.
+
     `fill` runs on the device's thread and must never block for long: the lock guards a few
     array copies only, and the end-of-sound callback runs after the lock is released."""
 
-    def __init__(self, channels: int, on_end: Callable[[int], None], volume: float = 1.0) -> None:
+    def __init__(self, channels: int, on_end: Callable[[int], None], volume: float = 1.0,
+                 heard_after: int = 0) -> None:
         self.channels = channels
         self.on_end = on_end
         self.volume = volume
+        self.heard_after = heard_after
         self._voices: list[_Voice] = []
+        self._ending: list[tuple[int, int]] = []  # (frames_out when heard to the end, token)
         self._lock = threading.Lock()
         self.frames_out = 0  # frames handed to the device so far (the mixer's audio clock)
+        self.silent_frames = sys.maxsize  # frames of silence handed out since the last sound
 
     def start(self, samples: np.ndarray, token: int) -> None:
         if samples.shape[1] not in (1, self.channels):
@@ -89,36 +100,42 @@ class Mixer:
             self._voices.append(_Voice(samples, token))
 
     def stop(self) -> int:
-        """Silence everything now; returns how many sounds were cut short."""
+        """Silence everything now (the caller drops the device's buffer too); returns how many
+        sounds were cut short, counting those whose last frames were still in the buffer."""
         with self._lock:
-            n = len(self._voices)
+            n = len(self._voices) + len(self._ending)
             self._voices.clear()
+            self._ending.clear()
             return n
 
     @property
     def playing(self) -> bool:
         with self._lock:
-            return bool(self._voices)
+            return bool(self._voices or self._ending)
 
     def fill(self, out: np.ndarray) -> None:
         """Write the next len(out) frames into `out` (frames × channels, float32)."""
         out.fill(0.0)
         frames = len(out)
-        ended: list[int] = []
+        heard: list[int] = []
         with self._lock:
+            self.silent_frames = 0 if self._voices else self.silent_frames + frames
+            end_of_block = self.frames_out + frames
             for voice in self._voices:
                 chunk = voice.samples[voice.pos : voice.pos + frames]
                 out[: len(chunk)] += chunk  # mono broadcasts to every channel
                 voice.pos += len(chunk)
                 if voice.pos >= len(voice.samples):
-                    ended.append(voice.token)
-            if ended:
-                self._voices = [v for v in self._voices if v.pos < len(v.samples)]
+                    self._ending.append((end_of_block + self.heard_after, voice.token))
+            self._voices = [v for v in self._voices if v.pos < len(v.samples)]
+            self.frames_out = end_of_block
+            if self._ending:
+                heard = [token for due, token in self._ending if due <= self.frames_out]
+                self._ending = [(due, token) for due, token in self._ending if due > self.frames_out]
             volume = self.volume
-            self.frames_out += frames
         if volume != 1.0:
             out *= volume
-        for token in ended:
+        for token in heard:
             self.on_end(token)
 
 
@@ -135,8 +152,9 @@ class Device(Protocol):
 
     def start(self, fill: Callable[[np.ndarray], None]) -> None: ...
 
-    def flush(self) -> None:
-        """Drop what is buffered but not yet heard, and carry on pulling from `fill`."""
+    def flush(self, then: Callable[[], None] | None = None) -> None:
+        """Drop what is buffered but not yet heard, call `then` (while nothing is pulled), and
+        carry on pulling from `fill`, first of all to fill the buffer again."""
 
     def close(self) -> None: ...
 
@@ -197,20 +215,26 @@ class SoundDevice:
                 blocksize=self.blocksize,
                 latency=self.latency,
                 callback=callback,
+                prime_output_buffers_using_stream_callback=True,
             )
             self._stream.start()
         except sd.PortAudioError as exc:
             raise NoAudioDevice(f"cannot open the sound output ({exc}); {NO_DEVICE_HINT}") from None
         self.latency = float(self._stream.latency)
 
-    def flush(self) -> None:
-        """Abort (which discards the buffered audio, unlike stop) and start again."""
+    def flush(self, then: Callable[[], None] | None = None) -> None:
+        """Abort (which discards the buffered audio, unlike stop) and start again; the stream
+        primes its buffer from the callback, so a sound queued by `then` is heard at once."""
         stream = self._stream
         if stream is None:
+            if then is not None:
+                then()
             return
         sd = _sounddevice()
         try:
             stream.abort()
+            if then is not None:
+                then()
             stream.start()
         except sd.PortAudioError as exc:
             raise NoAudioDevice(f"the sound output failed ({exc}); {NO_DEVICE_HINT}") from None
@@ -270,6 +294,9 @@ class AudioOutput:
         self._clips_lock = threading.Lock()  # play() runs on the session thread, rendered lines start on the speech thread
         self._warned: set[Path] = set()
         device.start(self.mixer.fill)
+        # how far the mixer runs ahead of the ear (known once the stream is open)
+        self._buffer_frames = int(device.latency * device.samplerate) + 2 * device.blocksize
+        self.mixer.heard_after = self._buffer_frames
 
     @property
     def volume(self) -> float:
@@ -297,6 +324,7 @@ class AudioOutput:
             cut = self.mixer.stop()
             if cut:
                 self.device.flush()  # what is already buffered must not be heard either
+                self.mixer.silent_frames = sys.maxsize  # the buffer now holds only silence
         for _ in range(cut):
             self.playstate.end()
 
@@ -355,7 +383,12 @@ class AudioOutput:
             if generation != self._generation:
                 return  # stopped while this was being prepared
             self.playstate.begin(text)
-            self.mixer.start(samples, token)
+            if self.mixer.silent_frames >= self._buffer_frames:
+                # the device buffer holds nothing but silence (the last sound has been heard to
+                # its end): drop it, so this sound starts now rather than behind it
+                self.device.flush(lambda: self.mixer.start(samples, token))
+            else:
+                self.mixer.start(samples, token)  # overlapping a sound still being heard
 
     def _ended(self, token: int) -> None:
         """On the device thread: a sound ran to its end."""
