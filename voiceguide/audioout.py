@@ -41,6 +41,23 @@ LATENCY_S = 0.1
 NO_DEVICE_HINT = "use --text to read the session as text, or see 'voiceguide devices'"
 
 
+def warm_up() -> threading.Thread:
+    """Import the decoding and resampling libraries on a thread while the session is being put
+    together (they take a good part of the time to the first word), and decode the chimes."""
+
+    def work() -> None:
+        try:
+            import numpy  # noqa: F401
+            import soundfile  # noqa: F401
+            import soxr  # noqa: F401
+        except ImportError:
+            pass  # reported when they are really needed
+
+    thread = threading.Thread(target=work, name="audio-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def chime_path(name: str) -> Path:
     return bundled_audio_dir() / CHIME_FILES[name]
 

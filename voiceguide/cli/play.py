@@ -77,10 +77,11 @@ class SpeakerOutput:
     (first lines first) before the sound device is even opened, so the first word comes quickly."""
 
     def __init__(self, exercise: Exercise, settings: Settings, options: SessionOptions) -> None:
-        from voiceguide.audioout import SoundDevice
+        from voiceguide.audioout import SoundDevice, warm_up
         from voiceguide.playstate import PlayState
         from voiceguide.speech import Speech, session_texts
 
+        warm_up()
         pack = pack_for(exercise, settings)
         plan = build_plan(exercise, names_for(settings, pack), first=options.first)
         self.settings = settings
