@@ -87,11 +87,17 @@ class FakeDevice:
         self.closed = True
 
     def flush(self, then=None) -> None:  # type: ignore[no-untyped-def]
-        """Like aborting and restarting a PortAudio stream: what was buffered is never heard."""
+        """Like aborting and restarting a PortAudio stream that primes its buffer from the
+        callback: what was buffered is never heard, and the buffer is filled again at once."""
         self.flushes += 1
         self._buffer.clear()
         if then is not None:
             then()
+        self._prime()
+
+    def _prime(self) -> None:
+        while len(self._buffer) <= self.buffered_blocks:
+            self._take_block()
 
     @property
     def buffered_blocks(self) -> int:
@@ -113,8 +119,7 @@ class FakeDevice:
         out = []
         got = 0
         while got < want:
-            while len(self._buffer) <= self.buffered_blocks:
-                self._take_block()
+            self._prime()
             block = self._buffer[0]
             n = min(len(block), want - got)
             out.append(block[:n])

@@ -221,3 +221,24 @@ def test_an_unreadable_clip_is_reported_and_the_session_goes_on(tmp_path: Path) 
     out.play(PlayClip(bad, 5))
     assert bus.queue.get(timeout=1) == PlaybackDone(5)
     assert messages and "bad.wav" in messages[0]
+
+
+def test_two_sounds_started_together_are_both_heard_whole(tmp_path: Path) -> None:
+    rate = RATE
+    a = write_wav(tmp_path / "a.wav", 0.3 * np.ones(rate // 2), rate)
+    b = write_wav(tmp_path / "b.wav", 0.2 * np.ones(rate // 2), rate)
+    device = FakeDevice(samplerate=rate, channels=1)
+    bus = Bus(RealClock())
+    out = AudioOutput(bus, device, None, volume=1.0)
+    device.pull(0.5)  # a while of silence first
+    out.play(PlayClip(a, 1))
+    out.play(PlayClip(b, 2))
+    heard = device.pull(1.0)[:, 0]
+    # the first starts at once; the second joins it behind what was already buffered
+    assert np.allclose(heard[:100], 0.3, atol=1e-3)
+    joined = int(np.flatnonzero(np.abs(heard - 0.5) < 1e-3)[0])
+    assert joined <= (device.buffered_blocks + 1) * device.blocksize
+    # and neither lost a frame
+    assert abs(heard.sum() - (0.3 + 0.2) * (rate // 2)) < 5
+    device.pull(0.3)
+    assert {bus.queue.get_nowait(), bus.queue.get_nowait()} == {PlaybackDone(1), PlaybackDone(2)}

@@ -115,6 +115,7 @@ class Mixer:
             samples = samples.mean(axis=1, keepdims=True)  # e.g. stereo clip on a mono device
         with self._lock:
             self._voices.append(_Voice(samples, token))
+            self.silent_frames = 0  # a second sound right after this one must not flush it away
 
     def stop(self) -> int:
         """Silence everything now (the caller drops the device's buffer too); returns how many
