@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.pulse import pulse  # noqa: F401  (the virtual sound card fixture)
+
 # What the developer's environment said before each test hides it (for tests of a real English model).
 ORIGINAL_MODEL = os.environ.get("VOICEGUIDE_MODEL")
 
@@ -20,3 +22,14 @@ def private_dirs(tmp_path_factory, monkeypatch):
     for name in ("VOICEGUIDE_CONFIG", "VOICEGUIDE_MODEL"):
         monkeypatch.delenv(name, raising=False)
     return base
+
+
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One speech cache for the test session, never the user's own."""
+    return tmp_path_factory.mktemp("speech-cache")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(speech_cache, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))

@@ -58,6 +58,8 @@ from voiceguide.cli import exercises as _exercises  # noqa: E402,F401
 from voiceguide.cli import history as _history  # noqa: E402,F401
 from voiceguide.cli import menu as _menu  # noqa: E402,F401
 from voiceguide.cli import play as _play  # noqa: E402,F401
+from voiceguide.cli import sound as _sound  # noqa: E402,F401
+from voiceguide.cli import config as _config  # noqa: E402,F401
 
 
 def main() -> None:
