@@ -113,6 +113,7 @@ def synthesise(text: str, voice: str, rate: int) -> tuple[bytes, int]:
     espeak, sample_rate = _espeak()
     with _ESPEAK:
         _chunks.clear()
+        espeak.SetSynthCallback(_on_audio)  # again: a pyttsx3 engine in the same process replaces it
         if espeak.SetVoiceByName(voice.encode("utf-8")) != 0:
             raise VoiceguideError(f"espeak-ng could not select voice {voice!r}")
         espeak.SetParameter(espeak.RATE, int(rate), 0)
