@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -56,6 +56,17 @@ def warm_up() -> threading.Thread:
     thread = threading.Thread(target=work, name="audio-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def missing_recordings(plan: Sequence[object]) -> list[str]:
+    """One message per recorded line (`say` with `audio:`) whose file has gone since the script
+    was checked: those lines are spoken by the synthetic voice instead."""
+    seen: list[str] = []
+    for step in plan:
+        name = getattr(step, "missing_audio", None)
+        if name and name not in seen:
+            seen.append(name)
+    return [f"recorded line {name!r} was not found; the synthetic voice will say it instead" for name in seen]
 
 
 def chime_path(name: str) -> Path:

@@ -314,7 +314,7 @@ class Engine:
 
     def _next(self, now: float) -> list[Action]:
         actions: list[Action] = []
-        if self._playing is not None:
+        if self._playing is not None or self.phase == "waiting":  # the "say next" reminder too
             actions.append(StopAudio())
             self._playing = None
         if self.phase == "timing":
@@ -349,7 +349,7 @@ class Engine:
         if target is None:
             return self._hold_for("aside", self.lines.first_step, now)
         actions: list[Action] = []
-        if self._playing is not None:
+        if self._playing is not None or self.phase == "waiting":
             actions.append(StopAudio())
         if self._deadline is not None and self.phase in ("timing", "silence"):
             actions.append(CancelTimer(max(0.0, self._deadline - now)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide.audioout import chime_path, load_clip
+from voiceguide.audioout import chime_path, load_clip, missing_recordings
 from voiceguide.errors import VoiceguideError
 from voiceguide.events import Action, Chime, Command, EnterStep, Event, PlayClip, PlaybackDone, Playback, Speak
 from voiceguide.runner import Bus, VirtualClock
@@ -139,6 +139,8 @@ def render_session(
         return holder[0]
 
     parts = assemble(exercise, settings, options, clock=clock, output_factory=factory)
+    for message in missing_recordings(parts.plan):
+        warn(message)
     speech.prerender(plan_texts(parts))
     total = len(parts.plan)
     if on_step is not None:

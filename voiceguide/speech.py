@@ -81,6 +81,13 @@ def _espeak_init():  # type: ignore[no-untyped-def]
     if rate == -1:
         raise VoiceguideError("espeak-ng could not be initialised (is espeak-ng-data installed?)")
     _espeak.SetSynthCallback(_on_audio)  # pyttsx3's wrapper keeps the ctypes callback alive
+    try:  # a pyttsx3 engine created later in this process must not initialise espeak-ng again
+        from pyttsx3.drivers.espeak import EspeakDriver
+
+        EspeakDriver._moduleInitialized = True
+        EspeakDriver._defaultVoice = EspeakDriver._defaultVoice or "gmw/en"
+    except (ImportError, AttributeError):
+        pass
     return _espeak, int(rate)
 
 
@@ -113,6 +120,7 @@ def synthesise(text: str, voice: str, rate: int) -> tuple[bytes, int]:
     espeak, sample_rate = _espeak()
     with _ESPEAK:
         _chunks.clear()
+        espeak.SetSynthCallback(_on_audio)  # again: a pyttsx3 engine in the same process replaces it
         if espeak.SetVoiceByName(voice.encode("utf-8")) != 0:
             raise VoiceguideError(f"espeak-ng could not select voice {voice!r}")
         espeak.SetParameter(espeak.RATE, int(rate), 0)

@@ -77,7 +77,7 @@ class SpeakerOutput:
     (first lines first) before the sound device is even opened, so the first word comes quickly."""
 
     def __init__(self, exercise: Exercise, settings: Settings, options: SessionOptions) -> None:
-        from voiceguide.audioout import SoundDevice, warm_up
+        from voiceguide.audioout import SoundDevice, missing_recordings, warm_up
         from voiceguide.playstate import PlayState
         from voiceguide.speech import Speech, session_texts
 
@@ -85,6 +85,8 @@ class SpeakerOutput:
         pack = pack_for(exercise, settings)
         plan = build_plan(exercise, names_for(settings, pack), first=options.first)
         self.settings = settings
+        for message in missing_recordings(plan):
+            click.echo(f"voiceguide: {message}", err=True)
         self.speech = Speech(voice_for(settings, pack), settings.rate)
         self.speech.prerender(session_texts(plan, pack.lines))
         try:
