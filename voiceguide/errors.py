@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class VoiceguideError(Exception):
     """A problem the user can act on. `exit_code` follows the CLI's contract: 2 bad input, 1 other."""
@@ -18,6 +20,17 @@ class BadInput(VoiceguideError):
     """The user handed us something invalid: a script, an option value, an exercise name."""
 
     exit_code = 2
+
+
+class ScriptError(BadInput):
+    """One or more problems in a script; the message is the problems, one `FILE:LINE: message` each.
+
+    Lives here rather than beside the loader so the CLI edge can catch it without importing the
+    script model (and pydantic) for commands that never load a script."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
 
 
 class NoAudioDevice(VoiceguideError):

@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from voiceguide import __version__
-from voiceguide.errors import Terminated, VoiceguideError
-from voiceguide.script.load import ScriptError
+from voiceguide.errors import ScriptError, Terminated, VoiceguideError
 
 
 class Group(click.Group):

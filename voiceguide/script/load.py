@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from voiceguide.errors import BadInput
+from voiceguide.errors import ScriptError
 from voiceguide.script.assets import audio_path_problem, resolve_audio
 from voiceguide.script.model import KIND_KEYS, STEP_KEYS, Say, Script, Timer, Turns, Wait, _Step
 from voiceguide.script.placeholders import (
@@ -53,14 +53,6 @@ class Exercise:
         while path and path not in self.lines:
             path = path[:-1]
         return self.lines.get(path, 1)
-
-
-class ScriptError(BadInput):
-    """One or more problems in a script; the message is the problems, one per line."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = list(problems)
 
 
 def load(path: str | Path) -> Exercise:
