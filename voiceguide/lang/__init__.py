@@ -40,6 +40,15 @@ class LanguagePack:
     distractors: tuple[str, ...]
     lines: SystemLines
 
+    def phrases(self) -> list[str]:
+        """Every command phrase, in command order."""
+        return [p for phrases in self.commands.values() for p in phrases]
+
+    def command_words(self) -> set[str]:
+        """Every word of every command phrase (lower case): the words a spoken line should avoid,
+        since the listener could hear the guide say them."""
+        return {w for p in self.phrases() for w in p.lower().split()}
+
     def command_for(self, phrase: str) -> str | None:
         phrase = " ".join(phrase.lower().split())
         for name, phrases in self.commands.items():
