@@ -6,10 +6,12 @@ alone does not reject conversation. What does:
 - the whole utterance must be exactly one command phrase (a command word inside longer speech never
   counts: the recogniser's utterance then holds other words too),
 - with quiet before it and after it (measured here from the audio level, against a tracked noise floor),
-- short, like a spoken command, and — on final results, which carry it — confident.
+- short, like a spoken command, and confident (per-word confidence of the final result).
 
-For low latency a command is taken from the *partial* result as soon as the level has been quiet for
-`post_quiet_s` after it, instead of waiting for Vosk's endpoint (about a second here).
+Utterances are cut by the audio level, not by Vosk's endpointer (which here waits about a second and
+often runs a command into the talk before it): as soon as the level has been quiet for `end_quiet_s`
+while the recogniser holds a partial result, the listener asks for the final result (`close`) —
+that is "acting on the partial once the utterance is clearly over", with confidence and timings.
 
 While the guide's own sound plays (and for `tail_s` after) only barge-in commands count, and only
 when the guide cannot have produced them: the phrase is not in what the guide is saying, and the
@@ -37,9 +39,8 @@ class Gate(Protocol):
 
 @dataclass(frozen=True)
 class AcceptConfig:
-    conf_min: float = 0.8  # per word, on final results
-    post_quiet_s: float = 0.2  # quiet after the command before acting on a partial result
-    pre_quiet_s: float = 0.3  # quiet before the utterance; also what separates utterances
+    conf_min: float = 0.8  # every word of the command
+    end_quiet_s: float = 0.25  # quiet after sound that ends an utterance (and must precede a command)
     max_command_s: float = 1.5  # a spoken command is short
     margin_db: float = 6.0  # this far above the noise floor counts as sound
     quiet_db: float = -50.0  # at or below this (dBFS) is always quiet
@@ -48,7 +49,6 @@ class AcceptConfig:
     barge_in: frozenset[str] = frozenset({"pause", "stop"})
     barge_margin_db: float = 6.0  # a barge-in must be this much louder than the guide at the mic
     barge_conf_min: float = 0.9
-    use_finals: bool = True  # also accept from final results when the partial path did not fire
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,14 @@ class Decision:
     text: str  # what was heard
     reason: str  # why it was rejected ("" when accepted)
     t: float  # when decided, seconds from the start of the audio
-    start: float | None = None  # the spoken command, seconds from the start of the audio
+    start: float | None = None  # the spoken words, seconds from the start of the audio
     end: float | None = None
-    conf: float | None = None
-    via: str = "partial"  # "partial" or "final"
+    conf: float | None = None  # the lowest word confidence
 
 
 class Acceptor:
-    """Feed it every block: `step(hypothesis, t_end, block_s, level_db)` -> decisions."""
+    """Per audio block: `step(hypothesis, t_end, block_s, level_db)`; when `over(t)` says the
+    utterance has ended, hand it the recogniser's final result with `close(final, t)`."""
 
     def __init__(
         self,
@@ -82,11 +82,10 @@ class Acceptor:
         self._command_words = {w for p in self._phrases for w in p}
         self._floor: float | None = None
         self._loud_end: float | None = None  # end of the last loud block
-        self._seg_start = 0.0  # start of the current run of sound
-        self._pre_gap = float("inf")  # quiet before it
-        self._seg_peak = -200.0
-        self._fired = False  # this recogniser utterance already gave a command
-        self._noted: set[tuple[str, str]] = set()  # partial-path rejections already reported
+        self._utt_start: float | None = None  # first sound of the open utterance
+        self._utt_pre_gap = float("inf")  # quiet before it
+        self._utt_peak = -200.0
+        self._pending = False  # the recogniser holds words of an open utterance
         self._guide_levels: deque[float] = deque(maxlen=400)
         self._guide_texts: deque[str] = deque(maxlen=3)
 
@@ -102,12 +101,12 @@ class Acceptor:
         if not loud:
             return
         start = t_end - block_s
-        if self._loud_end is None or start - self._loud_end >= c.pre_quiet_s:
-            self._pre_gap = float("inf") if self._loud_end is None else start - self._loud_end
-            self._seg_start = start
-            self._seg_peak = level_db
+        if self._utt_start is None:
+            self._utt_start = start
+            self._utt_pre_gap = float("inf") if self._loud_end is None else start - self._loud_end
+            self._utt_peak = level_db
         else:
-            self._seg_peak = max(self._seg_peak, level_db)
+            self._utt_peak = max(self._utt_peak, level_db)
         self._loud_end = t_end
 
     def _watch_guide(self, level_db: float) -> None:
@@ -131,61 +130,45 @@ class Acceptor:
         self._track(t_end, block_s, level_db)
         self._watch_guide(level_db)
         if hyp.final:
-            fired, self._fired = self._fired, False
-            self._noted.clear()
-            if fired or not hyp.text:
-                return []
-            return self._final(hyp, t_end)
-        if self._fired or not hyp.text:
-            return []
-        return self._partial(hyp, t_end)
+            return self.close(hyp, t_end)
+        if hyp.text:
+            self._pending = True
+        return []
 
-    def _partial(self, hyp: Hypothesis, t: float) -> list[Decision]:
+    def over(self, t: float) -> bool:
+        """The open utterance has clearly ended: ask the recogniser for its final result now."""
+        return (self._pending and self._loud_end is not None
+                and t - self._loud_end >= self.config.end_quiet_s - 1e-9)
+
+    def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
+        """The recogniser's final result for the utterance that just ended."""
+        start_sound, pre_gap, peak = self._utt_start, self._utt_pre_gap, self._utt_peak
+        self._pending = False
+        self._utt_start = None
+        if not hyp.text:
+            return []
         c = self.config
         name = self._phrases.get(hyp.tokens)
-        if name is None or self._loud_end is None:
-            return []
-        if t - self._loud_end < c.post_quiet_s - 1e-9:
-            return []  # not over yet
-        start, end = self._seg_start, self._loud_end
-        reason = ""
-        if self._pre_gap < c.pre_quiet_s:
-            reason = "no quiet before it"
-        elif end - start > c.max_command_s:
-            reason = f"too long for a command ({end - start:.1f} s)"
-        else:
-            reason = self._gated(name, hyp.text, t, start, None)
-        if reason:
-            if (hyp.text, reason) in self._noted:
-                return []
-            self._noted.add((hyp.text, reason))
-            return [Decision(False, name, hyp.text, reason, t, start, end)]
-        self._fired = True
-        return [Decision(True, name, hyp.text, "", t, start, end)]
-
-    def _final(self, hyp: Hypothesis, t: float) -> list[Decision]:
-        c = self.config
-        name = self._phrases.get(hyp.tokens)
-        start = hyp.words[0].start if hyp.words else None
-        end = hyp.words[-1].end if hyp.words else None
+        start = hyp.words[0].start if hyp.words else start_sound
+        end = hyp.words[-1].end if hyp.words else self._loud_end
         confs = [w.conf for w in hyp.words if w.conf is not None]
         conf = min(confs) if confs else None
         if name is None:
             if self._command_words.intersection(hyp.tokens):
-                return [Decision(False, None, hyp.text, "inside longer speech", t, start, end, conf, "final")]
+                return [Decision(False, None, hyp.text, "inside longer speech", t, start, end, conf)]
             return []
-        if not c.use_finals:
-            return [Decision(False, name, hyp.text, "missed by the partial path", t, start, end, conf, "final")]
         reason = ""
         if conf is not None and conf < c.conf_min:
             reason = f"low confidence {conf:.2f} < {c.conf_min:.2f}"
-        elif start is not None and end is not None and end - start > c.max_command_s:
-            reason = f"too long for a command ({end - start:.1f} s)"
+        elif pre_gap < c.end_quiet_s:
+            reason = "no quiet before it"
+        elif start_sound is not None and self._loud_end is not None and self._loud_end - start_sound > c.max_command_s:
+            reason = f"too long for a command ({self._loud_end - start_sound:.1f} s)"
         else:
-            reason = self._gated(name, hyp.text, t, start if start is not None else t, conf)
-        return [Decision(not reason, name, hyp.text, reason, t, start, end, conf, "final")]
+            reason = self._gated(name, hyp.text, t, start if start is not None else t, conf, peak)
+        return [Decision(not reason, name, hyp.text, reason, t, start, end, conf)]
 
-    def _gated(self, name: str, text: str, t: float, start: float, conf: float | None) -> str:
+    def _gated(self, name: str, text: str, t: float, start: float, conf: float | None, peak: float) -> str:
         """Why the guide's own sound rules this out ("" if it does not)."""
         c = self.config
         if self.gate is None or not self.gate.busy(c.tail_s + max(0.0, t - start)):
@@ -196,7 +179,7 @@ class Acceptor:
         if any(said in spoken.lower() for spoken in self._guide_texts):
             return "the guide's own words contain it"
         guide = self._guide_level()
-        if guide is None or self._seg_peak < guide + c.barge_margin_db:
+        if guide is None or peak < guide + c.barge_margin_db:
             return "not clearly louder than the guide"
         if conf is not None and conf < c.barge_conf_min:
             return f"low confidence for a barge-in {conf:.2f} < {c.barge_conf_min:.2f}"

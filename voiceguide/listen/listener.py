@@ -99,11 +99,16 @@ class Listener:
                 hyp = rec.feed(pcm)
                 if self.on_hypothesis is not None:
                     self.on_hypothesis(hyp, t)
-                for decision in self.acceptor.step(hyp, t, block_s, level):
+                decisions = self.acceptor.step(hyp, t, block_s, level)
+                if self.acceptor.over(t):
+                    final = rec.finish()
+                    if self.on_hypothesis is not None:
+                        self.on_hypothesis(final, t)
+                    decisions += self.acceptor.close(final, t)
+                for decision in decisions:
                     self.on_decision(decision)
             if not self._stopping.is_set():
-                hyp = rec.finish()
-                for decision in self.acceptor.step(hyp, samples / rate, 0.0, -100.0):
+                for decision in self.acceptor.close(rec.finish(), samples / rate):
                     self.on_decision(decision)
         finally:
             self.source.stop()
