@@ -101,12 +101,11 @@ def synth(text: str, voice: str = "ko", speed: int = 160, pitch: int = 50) -> Cl
     ).stdout
     data, rate = sf.read(io.BytesIO(out), dtype="float32")
     data = soxr.resample(data, rate, RATE)
-    loud = np.nonzero(np.abs(data) > 0.01)[0]
-    if loud.size == 0:
-        return Clip(text, (data * 32767).astype(np.int16), 0.0, 0.0)
-    data = data[loud[0]: loud[-1] + 1]  # trim: start and end are then the speech itself
     audio = (np.clip(data, -1, 1) * 32767).astype(np.int16)
-    return Clip(text, audio, 0.0, len(audio) / RATE)
+    loud = np.nonzero(np.abs(data) > 0.01)[0]  # where the speech is (the clip keeps its soft edges)
+    if loud.size == 0:
+        return Clip(text, audio, 0.0, 0.0)
+    return Clip(text, audio, loud[0] / RATE, (loud[-1] + 1) / RATE)
 
 
 def silence(seconds: float):  # type: ignore[no-untyped-def]
@@ -116,15 +115,20 @@ def silence(seconds: float):  # type: ignore[no-untyped-def]
 
 
 def add_noise(audio, snr_db: float, seed: int = 1):  # type: ignore[no-untyped-def]
-    """Steady pinkish background noise at `snr_db` below the speech's active level."""
+    """Steady pink (1/f) background noise, `snr_db` below the speech's active level: room noise
+    (fans, traffic, a fridge) has most of its energy low, like this."""
     import numpy as np
 
     x = audio.astype(np.float32)
     active = x[np.abs(x) > 300]
     speech_power = float(np.mean(active ** 2)) if active.size else 1e6
     rng = np.random.default_rng(seed)
-    white = rng.standard_normal(len(x)).astype(np.float32)
-    pink = np.convolve(white, np.ones(4, dtype=np.float32) / 4, mode="same")  # gently low-passed
+    chunk = 1 << 16  # shaped piecewise: whole-stream FFTs would take gigabytes
+    pink = np.empty(len(x), dtype=np.float32)
+    freqs = np.fft.rfftfreq(chunk, 1 / RATE)
+    for i in range(0, len(x), chunk):
+        spectrum = np.fft.rfft(rng.standard_normal(chunk)) / np.sqrt(np.maximum(freqs, 20.0))  # 1/f power
+        pink[i:i + chunk] = np.fft.irfft(spectrum, n=chunk)[: len(x) - i]
     pink *= np.sqrt(speech_power / 10 ** (snr_db / 10) / float(np.mean(pink ** 2)))
     return np.clip(x + pink, -32768, 32767).astype(np.int16)
 

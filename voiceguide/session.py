@@ -79,6 +79,43 @@ def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> None:
         LineInput(parts.bus, stdin, close_when_done=not voice).start()
 
 
+def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
+                    *, source: object | None = None, warn: Callable[[str], None] | None = None) -> bool:
+    """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
+    thread while the first lines are spoken. Without a model or microphone: one clean message (the
+    pack's `no_model` line, on stderr) and the session carries on with the keys. True if listening
+    started (it can still fail later, with the same message)."""
+    from voiceguide.errors import VoiceguideError
+    from voiceguide.events import Command
+    from voiceguide.listen.build import make_listener, model_path
+    from voiceguide.listen.source import MicSource
+
+    pack = parts.pack
+    say = warn or (lambda text: print(f"voiceguide: {text}", file=sys.stderr))
+    reported = []
+
+    def unavailable(exc: VoiceguideError) -> None:
+        if not reported:
+            reported.append(exc)
+            say(pack.lines.no_model.format(how=f"({exc})"))
+
+    def post(decision: object) -> None:
+        if decision.accepted:  # type: ignore[attr-defined]
+            parts.bus.post(Command(decision.name, source="voice", text=decision.text))  # type: ignore[attr-defined]
+
+    try:
+        path = model_path(pack, settings.model)
+        mic = source if source is not None else MicSource(settings.input_device)
+    except VoiceguideError as exc:
+        unavailable(exc)
+        return False
+    gate = gate if gate is not None else getattr(parts, "playstate", None)
+    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable)  # type: ignore[arg-type]
+    listener.start()
+    parts.closers.append(listener.stop)
+    return True
+
+
 def run(parts: SessionParts) -> EndReason:
     runner = Runner(parts.engine, parts.bus, parts.output, parts.observers)
     try:

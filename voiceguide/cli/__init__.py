@@ -46,6 +46,7 @@ def cli() -> None:
 
 from voiceguide.cli import exercises as _exercises  # noqa: E402  (commands register themselves)
 from voiceguide.cli import play as _play  # noqa: E402,F401
+from voiceguide.cli import listen as _listen  # noqa: E402,F401
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ class SystemLines:
     no_model: str
     mic_lost: str
     mic_back: str
+    mic_test: str  # `voiceguide mic-test` asks for a command
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ alone does not reject conversation. What does:
 
 Utterances are cut by the audio level, not by Vosk's endpointer (which here waits about a second and
 often runs a command into the talk before it): as soon as the level has been quiet for `end_quiet_s`
-while the recogniser holds a partial result, the listener asks for the final result (`close`) —
+after sound, the listener asks for the final result (`close`) —
 that is "acting on the partial once the utterance is clearly over", with confidence and timings.
 
 While the guide's own sound plays (and for `tail_s` after) only barge-in commands count, and only
@@ -42,7 +42,8 @@ class AcceptConfig:
     conf_min: float = 0.8  # every word of the command
     end_quiet_s: float = 0.25  # quiet after sound that ends an utterance (and must precede a command)
     max_command_s: float = 1.5  # a spoken command is short
-    margin_db: float = 6.0  # this far above the noise floor counts as sound
+    edge_slack_s: float = 0.3  # sound this much before or after the words means they do not stand alone
+    margin_db: float = 3.0  # this far above the noise floor counts as sound
     quiet_db: float = -50.0  # at or below this (dBFS) is always quiet
     floor_rise_db_s: float = 2.0  # how fast the noise floor estimate may climb
     tail_s: float = 0.5  # the guide counts as sounding this long after its sound ends
@@ -85,7 +86,6 @@ class Acceptor:
         self._utt_start: float | None = None  # first sound of the open utterance
         self._utt_pre_gap = float("inf")  # quiet before it
         self._utt_peak = -200.0
-        self._pending = False  # the recogniser holds words of an open utterance
         self._guide_levels: deque[float] = deque(maxlen=400)
         self._guide_texts: deque[str] = deque(maxlen=3)
 
@@ -131,19 +131,16 @@ class Acceptor:
         self._watch_guide(level_db)
         if hyp.final:
             return self.close(hyp, t_end)
-        if hyp.text:
-            self._pending = True
         return []
 
     def over(self, t: float) -> bool:
         """The open utterance has clearly ended: ask the recogniser for its final result now."""
-        return (self._pending and self._loud_end is not None
+        return (self._utt_start is not None and self._loud_end is not None
                 and t - self._loud_end >= self.config.end_quiet_s - 1e-9)
 
     def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
         """The recogniser's final result for the utterance that just ended."""
         start_sound, pre_gap, peak = self._utt_start, self._utt_pre_gap, self._utt_peak
-        self._pending = False
         self._utt_start = None
         if not hyp.text:
             return []
@@ -160,8 +157,11 @@ class Acceptor:
         reason = ""
         if conf is not None and conf < c.conf_min:
             reason = f"low confidence {conf:.2f} < {c.conf_min:.2f}"
-        elif pre_gap < c.end_quiet_s:
+        elif pre_gap < c.end_quiet_s or (start is not None and start_sound is not None
+                                          and start - start_sound > c.edge_slack_s):
             reason = "no quiet before it"
+        elif end is not None and self._loud_end is not None and self._loud_end - end > c.edge_slack_s:
+            reason = "no quiet after it"
         elif start_sound is not None and self._loud_end is not None and self._loud_end - start_sound > c.max_command_s:
             reason = f"too long for a command ({self._loud_end - start_sound:.1f} s)"
         else:

@@ -24,6 +24,25 @@ def level_db(pcm: bytes) -> float:
     return 20.0 * math.log10(rms) if rms > 1e-5 else -100.0
 
 
+class Highpass:
+    """Removes rumble below `cutoff_hz` (fans, traffic, handling noise) before level and recognition:
+    room noise has most of its energy low, speech carries its words higher up."""
+
+    def __init__(self, rate: int, cutoff_hz: float = 150.0) -> None:
+        from scipy.signal import butter, sosfilt_zi
+
+        self._sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
+        self._zi = sosfilt_zi(self._sos) * 0.0
+
+    def __call__(self, pcm: bytes) -> bytes:
+        import numpy as np
+        from scipy.signal import sosfilt
+
+        x = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+        y, self._zi = sosfilt(self._sos, x, zi=self._zi)
+        return np.clip(y, -32768, 32767).astype(np.int16).tobytes()
+
+
 class Listener:
     """Runs in its own thread. The recogniser is made there too (`make_recognizer(rate)` loads the
     model, which takes seconds), so a session can start speaking while the model loads."""
@@ -38,7 +57,9 @@ class Listener:
         on_error: Callable[[VoiceguideError], None] | None = None,
         on_level: Callable[[float, float], None] | None = None,
         on_hypothesis: Callable[[Hypothesis, float], None] | None = None,
+        highpass: bool = True,
     ) -> None:
+        self.highpass = highpass
         self.source = source
         self.make_recognizer = make_recognizer
         self.acceptor = acceptor
@@ -82,6 +103,7 @@ class Listener:
         if self._stopping.is_set():
             return
         rate = self.source.rate
+        highpass = Highpass(rate) if self.highpass else None
         self.source.start(self._queue.put)
         self.ready.set()
         samples = 0
@@ -90,6 +112,8 @@ class Listener:
                 pcm = self._queue.get()
                 if pcm is None or self._stopping.is_set():
                     break
+                if highpass is not None:
+                    pcm = highpass(pcm)
                 n = len(pcm) // 2
                 samples += n
                 t, block_s = samples / rate, n / rate
