@@ -180,7 +180,8 @@ def main() -> None:
                 latencies.append(1000 * (accepted[match].t - e.end))
         for i, d in enumerate(accepted):
             if i not in used:
-                false_accepts.append(f"{name} {d.t:.1f}s {d.name} '{d.text}'")
+                said = [e.text for e in events if e.start - 0.5 <= d.t <= e.end + 1.0]
+                false_accepts.append(f"{name} {d.t:.1f}s {d.name} '{d.text}' conf {d.conf} (spoken: {said})")
     guide_seconds = len(streams["guide"][0]) / corpus.RATE
     self_triggers = [f"guide {d.t:.1f}s {d.name} '{d.text}'" for d in results["guide"] if d.accepted]
     for line in misses:
