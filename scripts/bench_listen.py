@@ -56,29 +56,6 @@ class ScheduleGate:
         return None
 
 
-def guide_lines(pack) -> list[str]:  # type: ignore[no-untyped-def]
-    import yaml
-
-    from voiceguide import library
-
-    ex = library.find("ko-presence", ())
-    data = yaml.safe_load(Path(ex.path).read_text("utf-8"))
-    lines: list[str] = []
-
-    def walk(steps):  # type: ignore[no-untyped-def]
-        for step in steps:
-            if "say" in step:
-                lines.append(" ".join(str(step["say"]).split()))
-            if "turns" in step:
-                walk(step["turns"]["steps"])
-
-    walk(data["steps"])
-    lines = [l.replace("{a}", pack.names[0]).replace("{b}", pack.names[1])
-             .replace("{speaker}", pack.names[0]).replace("{listener}", pack.names[1]) for l in lines]
-    lines += [v for k, v in vars(pack.lines).items() if "{" not in v]
-    return lines
-
-
 def talk_items(pack, minutes: float, seed: int) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
     phrases = [(name, p) for name, ps in pack.commands.items() for p in ps]
@@ -121,7 +98,7 @@ def main() -> None:
     streams["talk-clean"] = (audio, events, None)
     audio, events = corpus.build_stream(talk_items(pack, args.minutes, 2), seed=12)
     streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
-    lines = guide_lines(pack)
+    lines = corpus.guide_lines(pack)
     rng = random.Random(3)
     items, seconds = [], 0.0
     while seconds < 2 * args.minutes * 60:

@@ -168,3 +168,27 @@ def write_wav(path: Path, audio) -> None:  # type: ignore[no-untyped-def]
     import soundfile as sf
 
     sf.write(str(path), audio, RATE, subtype="PCM_16")
+
+
+def guide_lines(pack) -> list[str]:  # type: ignore[no-untyped-def]
+    """Everything the guide says in the Korean exercise, plus the pack's own lines."""
+    import yaml
+
+    from voiceguide import library
+
+    ex = library.find("ko-presence", ())
+    data = yaml.safe_load(Path(ex.path).read_text("utf-8"))
+    lines: list[str] = []
+
+    def walk(steps):  # type: ignore[no-untyped-def]
+        for step in steps:
+            if "say" in step:
+                lines.append(" ".join(str(step["say"]).split()))
+            if "turns" in step:
+                walk(step["turns"]["steps"])
+
+    walk(data["steps"])
+    lines = [l.replace("{a}", pack.names[0]).replace("{b}", pack.names[1])
+             .replace("{speaker}", pack.names[0]).replace("{listener}", pack.names[1]) for l in lines]
+    lines += [v for k, v in vars(pack.lines).items() if "{" not in v]
+    return lines
