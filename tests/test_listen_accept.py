@@ -24,7 +24,7 @@ def run(utterances: list[Utterance], duration: float | None = None, *, pack=KO, 
     if gate is not None:
         hooks["on_level"] = lambda t, level: setattr(gate, "now", t)
     listener = Listener(FakeSource(utterances, duration, noise_db=noise_db), lambda rate: rec,
-                        Acceptor(pack.commands, config, gate), decisions.append, highpass=False, **hooks)
+                        Acceptor(pack.commands, config, gate), decisions.append, highpass=False, denoise=False, **hooks)
     listener.start()
     assert listener.wait(10)
     assert listener.error is None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from voiceguide.errors import VoiceguideError
 from voiceguide.listen.accept import Acceptor, Decision
+from voiceguide.listen.denoise import Denoiser
 from voiceguide.listen.recognizer import Hypothesis, Recognizer
 from voiceguide.listen.source import AudioSource
 
@@ -58,8 +59,10 @@ class Listener:
         on_level: Callable[[float, float], None] | None = None,
         on_hypothesis: Callable[[Hypothesis, float], None] | None = None,
         highpass: bool = True,
+        denoise: bool = True,
     ) -> None:
         self.highpass = highpass
+        self.denoise = denoise
         self.source = source
         self.make_recognizer = make_recognizer
         self.acceptor = acceptor
@@ -104,6 +107,7 @@ class Listener:
             return
         rate = self.source.rate
         highpass = Highpass(rate) if self.highpass else None
+        denoise = Denoiser(rate) if self.denoise else None
         self.source.start(self._queue.put)
         self.ready.set()
         samples = 0
@@ -114,6 +118,8 @@ class Listener:
                     break
                 if highpass is not None:
                     pcm = highpass(pcm)
+                if denoise is not None:
+                    pcm = denoise(pcm)
                 n = len(pcm) // 2
                 samples += n
                 t, block_s = samples / rate, n / rate
