@@ -208,3 +208,40 @@ def test_listen_cli_json_on_a_wav(tmp: Path) -> None:
     assert set(got) == {"name", "text", "conf", "start", "end", "t"}
     spoken_end = 1.0 + len(talk.audio) / corpus.RATE + 1.2 + clip.end
     assert got["start"] < spoken_end < got["t"] < spoken_end + 0.6
+
+
+def test_english_commands_with_a_real_model(tmp: Path) -> None:
+    """The English path for real: needs an English small model, which no package registry carries."""
+    import os
+
+    import numpy as np
+
+    from voiceguide.lang import load_pack
+    from voiceguide.listen.build import model_path
+
+    path = os.environ.get("VOICEGUIDE_MODEL")
+    if not path:
+        pytest.skip("no English Vosk model: set VOICEGUIDE_MODEL to an English small model folder "
+                    "(voiceguide model download en) to run this")
+    en = load_pack("en")
+    model_path(en, path)
+    parts, spans, t = [corpus.silence(1.0)], [], 1.0
+    for name, phrases in en.commands.items():
+        for phrase in phrases:
+            clip = corpus.synth(phrase, "en-us", 160)
+            spans.append((name, t, t + clip.end))
+            parts += [clip.audio, corpus.silence(1.3)]
+            t += len(clip.audio) / corpus.RATE + 1.3
+    talk = corpus.synth("I think we should stop by the shop and then go back home, next week maybe", "en-us", 160)
+    parts += [talk.audio, corpus.silence(1.5)]
+    from voiceguide.listen.build import make_listener
+    from voiceguide.listen.source import WavSource
+
+    wav = tmp / "en.wav"
+    corpus.write_wav(wav, np.concatenate(parts))
+    decisions: list = []
+    listener = make_listener(en, WavSource(wav, realtime=False), decisions.append, model=Path(path))
+    listener.start()
+    assert listener.wait(120) and listener.error is None
+    accepted = [(d.name, round(d.t, 1)) for d in decisions if d.accepted]
+    assert [d.name for d in decisions if d.accepted] == [name for name, _, _ in spans], accepted

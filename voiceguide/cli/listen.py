@@ -103,6 +103,8 @@ def _say(text: str, pack: LanguagePack) -> None:
 
     A minimal local stand-in until audio out (voiceguide's speech module) provides a shared way to
     speak a line; replace this with it when it lands."""
+    import contextlib
+    import io
     import os
     import tempfile
 
@@ -119,7 +121,8 @@ def _say(text: str, pack: LanguagePack) -> None:
         engine = pyttsx3.init()
         engine.setProperty("voice", pack.voice)
         engine.save_to_file(text, out)
-        engine.runAndWait()
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            engine.runAndWait()
         try:
             data, rate = sf.read(out, dtype="int16")
             sd.play(data, rate)
