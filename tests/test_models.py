@@ -203,6 +203,10 @@ def test_corrupt_model_folder_gives_the_clean_message(tmp_path: Path) -> None:
     from voiceguide.listen.recognizer import ModelProblem, load_model
 
     broken = make_model(tmp_path / "broken")
+    with pytest.raises(ModelProblem, match="incomplete .missing graph/HCLG.fst.*it may be damaged"):
+        load_model(broken)
+    (broken / "graph").mkdir()
+    (broken / "graph" / "HCLG.fst").write_bytes(b"not an fst")
     with pytest.raises(ModelProblem, match="could not be loaded; it may be damaged"):
         load_model(broken)
     with pytest.raises(ModelProblem, match="not a Vosk model folder"):

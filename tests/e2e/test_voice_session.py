@@ -81,3 +81,28 @@ def test_korean_session_runs_end_to_end_by_voice(card, tmp_path: Path) -> None: 
     assert [(c["name"], c["source"], c["text"]) for c in commands] == [("next", "voice", "다음")] * 3
     assert said <= 6  # heard at the first or second try
     assert lines[-1] == KO.lines.closing
+
+
+def test_mic_test_hears_next_on_the_microphone(card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    korean_model()
+    clip = corpus.synth("다음", "ko", 160)
+    wav = tmp_path / "next.wav"
+    corpus.write_wav(wav, np.concatenate([clip.audio, corpus.silence(0.3)]))
+    proc = subprocess.Popen([sys.executable, "-m", "voiceguide", "mic-test", "--lang", "ko", "--seconds", "30"],
+                            env=card.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(4):  # say it until heard (the model takes a few seconds to load)
+            time.sleep(4)
+            if proc.poll() is not None:
+                break
+            card.say_into_mic(wav)
+        out, err = proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out == ""
+    assert "heard: 다음" in err and "command: next (다음)" in err and "dBFS" in err

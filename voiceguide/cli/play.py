@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ import click
 from voiceguide import library
 from voiceguide.cli import cli
 from voiceguide.errors import VoiceguideError
-from voiceguide.session import SessionParts, assemble, attach_listener, attach_stdin, run
+from voiceguide.session import SessionParts, assemble, attach_listener, attach_stdin, run, voice_lost
 from voiceguide.settings import SessionOptions, Settings, build_settings
 
 
@@ -65,14 +66,16 @@ def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str
         parts = assemble(ex, settings, options)
     except OSError as exc:
         raise VoiceguideError(f"cannot write the trace: {exc.strerror or exc}") from None
-    voice = _start_listening(parts, settings, options)
-    attach_stdin(parts, sys.stdin, voice=voice)
+    inputs: dict[str, object] = {}
+    voice = _start_listening(parts, settings, options, lambda: voice_lost(parts, inputs.get("stdin")))  # type: ignore[arg-type]
+    inputs["stdin"] = attach_stdin(parts, sys.stdin, voice=voice)
     reason = run(parts)
     click.echo(f"session {reason}", err=True)
 
 
-def _start_listening(parts: SessionParts, settings: Settings, options: SessionOptions) -> bool:
+def _start_listening(parts: SessionParts, settings: Settings, options: SessionOptions,
+                     on_lost: Callable[[], None]) -> bool:
     """Voice commands alongside the keys, when asked for (see --listen)."""
     if not options.listen:
         return False
-    return attach_listener(parts, settings)
+    return attach_listener(parts, settings, on_lost=on_lost)

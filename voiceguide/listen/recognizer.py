@@ -56,6 +56,14 @@ def load_model(path: Path) -> Any:
     vosk.SetLogLevel(-1)
     if not (path / "am").is_dir() and not (path / "final.mdl").exists():
         raise ModelProblem(f"{path} is not a Vosk model folder (no 'am' folder in it)")
+    # Vosk prints its own error lines for these; say it once, our way, before it gets there.
+    missing = [name for name in ("am/final.mdl", "conf/model.conf") if not (path / name).is_file()]
+    graph = path / "graph"
+    if not ((graph / "HCLG.fst").is_file() or ((graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file())):
+        missing.append("graph/HCLG.fst or graph/HCLr.fst + graph/Gr.fst")
+    if missing:
+        raise ModelProblem(f"the speech model in {path} is incomplete (missing {', '.join(missing)}); "
+                           "it may be damaged")
     try:
         return vosk.Model(str(path))
     except Exception:  # noqa: BLE001  (vosk raises a bare Exception for every failure)
