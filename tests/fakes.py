@@ -138,3 +138,116 @@ class FakeDevice:
         import numpy as np
 
         return np.concatenate(self._heard) if self._heard else np.zeros((0, self.channels), dtype=np.float32)
+
+
+# ---- listening (voiceguide.listen) ----------------------------------------------------------------
+# A fake recogniser and audio source driven by one script of utterances, so the acceptance rules and
+# the listener thread run exactly as with Vosk and a microphone, in milliseconds.
+
+from voiceguide.listen.recognizer import Hypothesis, Word  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """Sound from `start` to `end` (seconds) at `level` dBFS, heard as `words` with confidence `conf`."""
+
+    start: float
+    end: float
+    words: str
+    conf: float = 1.0
+    level: float = -20.0
+
+
+class FakeRecognizer:
+    """Hears the scripted utterances: partial words show up `lag` s after each word's share of the
+    sound, and — like Vosk — a final comes by itself `endpoint` s after the sound, unless `finish`
+    (the listener cutting the utterance) came first."""
+
+    def __init__(self, utterances: list[Utterance], rate: int = 16000, *, lag: float = 0.1,
+                 endpoint: float = 1.0) -> None:
+        self.rate = rate
+        self.utterances = sorted(utterances, key=lambda u: u.start)
+        self.lag = lag
+        self.endpoint = endpoint
+        self.samples = 0
+        self.done: set[int] = set()  # utterances already given out as finals
+        self.finals: list[Hypothesis] = []
+
+    @property
+    def t(self) -> float:
+        return self.samples / self.rate
+
+    def _heard(self, u: Utterance) -> list[str]:
+        words = u.words.split()
+        if not words:
+            return []
+        share = (u.end - u.start) / len(words)
+        return [w for i, w in enumerate(words) if self.t >= u.start + share * (i + 1) + self.lag - share / 2]
+
+    def _open(self) -> list[tuple[int, Utterance]]:
+        return [(i, u) for i, u in enumerate(self.utterances) if i not in self.done and u.start <= self.t]
+
+    def _final(self, items: list[tuple[int, Utterance]]) -> Hypothesis:
+        words: list[Word] = []
+        for i, u in items:
+            heard = self._heard(u)
+            self.done.add(i)
+            share = (u.end - u.start) / max(1, len(u.words.split()))
+            words += [Word(w, u.conf, u.start + k * share, u.start + (k + 1) * share) for k, w in enumerate(heard)]
+        hyp = Hypothesis(" ".join(w.text for w in words), final=True, words=tuple(words))
+        self.finals.append(hyp)
+        return hyp
+
+    def feed(self, pcm: bytes) -> Hypothesis:
+        self.samples += len(pcm) // 2
+        items = self._open()
+        if items and all(self.t >= u.end + self.endpoint for _, u in items):
+            return self._final(items)
+        return Hypothesis(" ".join(w for _, u in items for w in self._heard(u)))
+
+    def finish(self) -> Hypothesis:
+        return self._final(self._open())
+
+
+class FakeSource:
+    """Audio blocks whose level follows the scripted utterances over `noise_db` (silence: -100)."""
+
+    def __init__(self, utterances: list[Utterance], duration: float, rate: int = 16000, *,
+                 noise_db: float = -100.0, block_s: float = 0.05) -> None:
+        self.rate = rate
+        self.name = "fake"
+        self.utterances = utterances
+        self.duration = duration
+        self.noise_db = noise_db
+        self.block = int(rate * block_s)
+
+    def start(self, put) -> None:  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        rng = np.random.default_rng(7)
+        n = int(self.duration * self.rate)
+        for i in range(0, n, self.block):
+            t = (i + self.block / 2) / self.rate
+            db = max([u.level for u in self.utterances if u.start <= t < u.end], default=self.noise_db)
+            amp = 32768 * 10 ** (db / 20)
+            x = rng.standard_normal(self.block) * amp if db > -99 else np.zeros(self.block)
+            put(np.clip(x, -32768, 32767).astype(np.int16).tobytes())
+        put(None)
+
+    def stop(self) -> None:
+        pass
+
+
+class FakeGate:
+    """The playback state on the audio's own timeline: the guide sounds `text` over each span."""
+
+    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
+        self.spans = spans
+        self.now = 0.0
+
+    def busy(self, tail_s: float = 0.0) -> bool:
+        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
+
+    @property
+    def text(self) -> str | None:
+        return next((text for s, e, text in self.spans if s <= self.now <= e), None)

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from voiceguide import history
 from voiceguide.engine import Engine
-from voiceguide.events import EndReason
+from voiceguide.events import EndReason, InputClosed
 from voiceguide.keys import HELP, KeyInput, LineInput
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.plan import Names, PlanStep, build_plan
@@ -72,15 +72,65 @@ def assemble(
     return parts
 
 
-def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> None:
+def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> KeyInput | LineInput:
     """Keys from a terminal, or paced command lines from a pipe."""
     if stdin.isatty():
         keys = KeyInput(parts.bus, stdin.fileno())
         keys.start()
         parts.closers.append(keys.close)
         print(HELP, file=sys.stderr)
-    else:
-        LineInput(parts.bus, stdin, close_when_done=not voice).start()
+        return keys
+    lines = LineInput(parts.bus, stdin, close_when_done=not voice)
+    lines.start()
+    return lines
+
+
+def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) -> None:
+    """Voice failed mid-session: commands from a pipe that has ended can no longer arrive either."""
+    if isinstance(stdin_input, LineInput):
+        stdin_input.close_when_done = True
+        if not stdin_input.thread.is_alive() and not parts.bus.closed.is_set():
+            parts.bus.post(InputClosed())
+
+
+def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
+                    *, source: object | None = None, warn: Callable[[str], None] | None = None,
+                    on_lost: Callable[[], None] | None = None) -> bool:
+    """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
+    thread while the first lines are spoken. Without a model or microphone: one clean message (the
+    pack's `no_model` line, on stderr) and the session carries on with the keys. True if listening
+    started (it can still fail later, with the same message)."""
+    from voiceguide.errors import VoiceguideError
+    from voiceguide.events import Command
+    from voiceguide.listen.build import make_listener, model_path
+    from voiceguide.listen.source import MicSource
+
+    pack = parts.pack
+    say = warn or (lambda text: print(f"voiceguide: {text}", file=sys.stderr))
+    reported = []
+
+    def unavailable(exc: VoiceguideError) -> None:
+        if not reported:
+            reported.append(exc)
+            say(pack.lines.no_model.format(how=f"({exc})"))
+            if on_lost is not None:
+                on_lost()
+
+    def post(decision: object) -> None:
+        if decision.accepted:  # type: ignore[attr-defined]
+            parts.bus.post(Command(decision.name, source="voice", text=decision.text))  # type: ignore[attr-defined]
+
+    try:
+        path = model_path(pack, settings.model)
+        mic = source if source is not None else MicSource(settings.input_device)
+    except VoiceguideError as exc:
+        unavailable(exc)
+        return False
+    gate = gate if gate is not None else getattr(parts, "playstate", None)
+    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable)  # type: ignore[arg-type]
+    listener.start()
+    parts.closers.append(listener.stop)
+    return True
 
 
 def close(parts: SessionParts) -> None:

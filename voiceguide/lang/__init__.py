@@ -28,6 +28,7 @@ class SystemLines:
     no_model: str
     mic_lost: str
     mic_back: str
+    mic_test: str  # `voiceguide mic-test` asks for a command
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,15 @@ class LanguagePack:
     distractors: tuple[str, ...]
     lines: SystemLines
     menu: MenuLines
+
+    def phrases(self) -> list[str]:
+        """Every command phrase, in command order."""
+        return [p for phrases in self.commands.values() for p in phrases]
+
+    def command_words(self) -> set[str]:
+        """Every word of every command phrase (lower case): the words a spoken line should avoid,
+        since the listener could hear the guide say them."""
+        return {w for p in self.phrases() for w in p.lower().split()}
 
     def command_for(self, phrase: str) -> str | None:
         phrase = " ".join(phrase.lower().split())

@@ -1,0 +1,192 @@
+"""Benchmark the listener on synthetic Korean speech; prints ONE JSON object on stdout.
+
+Three WAV streams are generated into a temp dir and fed in real time (as a microphone would; --fast
+for as fast as possible) through exactly the listener's code path, in parallel:
+  talk-clean  conversation with commands between turns (quiet before and after each command)
+  talk-noisy  the same kind, under steady noise at 10 dB SNR
+  guide       the guide's own Korean lines, with the playback state saying "speaking" while each plays
+
+recall: commands accepted as the right command within 2 s of their end; false accepts: any other
+accepted command in the talk streams, per hour of talk; self-triggers: accepted commands in the
+guide stream, per hour of it; latency: from the end of the spoken command to the accept decision.
+
+    python scripts/bench_listen.py --minutes 15        # 2 x 15 min talk + 30 min guide, ~31 min
+    python scripts/bench_listen.py --minutes 2 --fast  # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import listen_corpus as corpus  # noqa: E402
+
+from voiceguide.lang import load_pack  # noqa: E402
+from voiceguide.listen.accept import AcceptConfig  # noqa: E402
+from voiceguide.listen.build import cached_model, make_listener, model_path  # noqa: E402
+from voiceguide.listen.source import WavSource  # noqa: E402
+
+
+class ScheduleGate:
+    """The playback state as the guide stream's timeline says it was, at the stream's audio time."""
+
+    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
+        self.spans = spans
+        self.now = 0.0
+
+    def busy(self, tail_s: float = 0.0) -> bool:
+        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
+
+    @property
+    def text(self) -> str | None:
+        for s, e, text in self.spans:
+            if s <= self.now <= e:
+                return text
+        return None
+
+
+def talk_items(pack, minutes: float, seed: int) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    phrases = [(name, p) for name, ps in pack.commands.items() for p in ps]
+    items: list[tuple[str, str, str | None]] = []
+    seconds, k = 0.0, 0
+    while seconds < minutes * 60:
+        for _ in range(rng.randint(3, 6)):
+            text = rng.choice(corpus.CONVERSATION)
+            items.append(("talk", text, None))
+            seconds += 0.6 + 0.09 * len(text)
+        name, phrase = phrases[k % len(phrases)]
+        k += 1
+        items.append(("command", phrase, name))
+        seconds += 3.0
+    return items
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=15.0, help="length of each talk stream (guide: twice this)")
+    ap.add_argument("--fast", action="store_true", help="feed as fast as possible instead of in real time")
+    ap.add_argument("--keep", type=Path, help="write the WAVs here instead of a temp dir")
+    ap.add_argument("--model", help="model folder (default: found as 'play' finds it)")
+    ap.add_argument("--distractors", help="tuning aid: space-separated distractor words instead of the pack's")
+    ap.add_argument("--conf-min", type=float, help="tuning aid: confidence threshold instead of the default")
+    args = ap.parse_args()
+
+    pack = load_pack("ko")
+    if args.distractors is not None:
+        pack = dataclasses.replace(pack, distractors=tuple(args.distractors.split()))
+    config = AcceptConfig() if args.conf_min is None else AcceptConfig(conf_min=args.conf_min)
+    model = model_path(pack, args.model)
+    tmp = tempfile.TemporaryDirectory()
+    out = args.keep or Path(tmp.name)
+    out.mkdir(parents=True, exist_ok=True)
+
+    t0 = time.monotonic()
+    streams = {}
+    audio, events = corpus.build_stream(talk_items(pack, args.minutes, 1), seed=11)
+    streams["talk-clean"] = (audio, events, None)
+    audio, events = corpus.build_stream(talk_items(pack, args.minutes, 2), seed=12)
+    streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
+    lines = corpus.guide_lines(pack)
+    rng = random.Random(3)
+    items, seconds = [], 0.0
+    while seconds < 2 * args.minutes * 60:
+        text = rng.choice(lines)
+        items.append(("guide", text, None))
+        seconds += 0.8 + 0.09 * len(text)
+    audio, events = corpus.build_stream(items, seed=13, gap=(0.4, 2.0))
+    spans = [(e.start, e.end, e.text) for e in events]
+    streams["guide"] = (corpus.add_noise(audio, 30.0, seed=5), events, ScheduleGate(spans))
+    for name, (audio, _, _) in streams.items():
+        corpus.write_wav(out / f"{name}.wav", audio)
+    print(f"corpus made in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+
+    cached_model(model)  # load once, before measuring CPU
+    results: dict[str, list] = {name: [] for name in streams}
+    listeners = []
+    for name, (audio, events, gate) in streams.items():
+        source = WavSource(out / f"{name}.wav", realtime=not args.fast)
+        hooks = {}
+        if gate is not None:
+            hooks["on_level"] = lambda t, level, g=gate: setattr(g, "now", t)
+        listener = make_listener(pack, source, results[name].append, model=model, gate=gate,
+                                 config=config, **hooks)
+        listeners.append(listener)
+    cpu0 = time.process_time()
+    wall0 = time.monotonic()
+    for listener in listeners:
+        listener.start()
+    for listener in listeners:
+        listener.wait()
+        if listener.error:
+            raise SystemExit(f"bench: {listener.error}")
+    cpu = time.process_time() - cpu0
+    wall = time.monotonic() - wall0
+
+    hits, latencies, false_accepts, misses = 0, [], [], []
+    n_commands = 0
+    talk_seconds = 0.0
+    for name in ("talk-clean", "talk-noisy"):
+        audio, events, _ = streams[name]
+        talk_seconds += len(audio) / corpus.RATE
+        accepted = [d for d in results[name] if d.accepted]
+        used = set()
+        for e in events:
+            if e.kind != "command":
+                continue
+            n_commands += 1
+            match = next((i for i, d in enumerate(accepted) if i not in used and d.name == e.name
+                          and e.start - 0.2 <= d.t <= e.end + 2.0), None)
+            if match is None:
+                near = [f"{d.text}:{d.reason}" for d in results[name] if abs(d.t - e.end) < 2.5]
+                misses.append(f"{name} {e.start:.1f}s {e.text} {near}")
+            else:
+                used.add(match)
+                hits += 1
+                latencies.append(1000 * (accepted[match].t - e.end))
+        for i, d in enumerate(accepted):
+            if i not in used:
+                said = [e.text for e in events if e.start - 0.5 <= d.t <= e.end + 1.0]
+                false_accepts.append(f"{name} {d.t:.1f}s {d.name} '{d.text}' conf {d.conf} (spoken: {said})")
+    guide_seconds = len(streams["guide"][0]) / corpus.RATE
+    self_triggers = [f"guide {d.t:.1f}s {d.name} '{d.text}'" for d in results["guide"] if d.accepted]
+    for line in misses:
+        print("miss:", line, file=sys.stderr)
+    for line in false_accepts:
+        print("false accept:", line, file=sys.stderr)
+    for line in self_triggers:
+        print("self-trigger:", line, file=sys.stderr)
+    latencies.sort()
+    audio_seconds = talk_seconds + guide_seconds
+    report = {
+        "recall": round(hits / n_commands, 4) if n_commands else None,
+        "false_accepts_per_hour": round(len(false_accepts) / (talk_seconds / 3600), 2),
+        "self_triggers_per_hour": round(len(self_triggers) / (guide_seconds / 3600), 2),
+        "latency_median_ms": round(statistics.median(latencies)) if latencies else None,
+        "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]) if latencies else None,
+        "cpu_fraction": round(cpu / audio_seconds, 4),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "commands": n_commands,
+        "false_accepts": len(false_accepts),
+        "self_triggers": len(self_triggers),
+        "talk_minutes": round(talk_seconds / 60, 1),
+        "guide_minutes": round(guide_seconds / 60, 1),
+        "realtime": not args.fast,
+        "wall_seconds": round(wall, 1),
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""The acceptance rules, run through the real listener thread with a fake recogniser and source."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import FakeGate, FakeRecognizer, FakeSource, Utterance
+from voiceguide.events import Command
+from voiceguide.lang import load_pack
+from voiceguide.listen.accept import AcceptConfig, Acceptor, Decision
+from voiceguide.listen.listener import Listener
+from voiceguide.runner import Bus, RealClock
+
+KO = load_pack("ko")
+EN = load_pack("en")
+
+
+def run(utterances: list[Utterance], duration: float | None = None, *, pack=KO, gate: FakeGate | None = None,
+        noise_db: float = -100.0, config: AcceptConfig = AcceptConfig()) -> tuple[list[Decision], FakeRecognizer]:
+    duration = duration or max(u.end for u in utterances) + 2.0
+    rec = FakeRecognizer(utterances)
+    decisions: list[Decision] = []
+    hooks = {}
+    if gate is not None:
+        hooks["on_level"] = lambda t, level: setattr(gate, "now", t)
+    listener = Listener(FakeSource(utterances, duration, noise_db=noise_db), lambda rate: rec,
+                        Acceptor(pack.commands, config, gate), decisions.append, highpass=False, denoise=False, **hooks)
+    listener.start()
+    assert listener.wait(10)
+    assert listener.error is None
+    return decisions, rec
+
+
+def accepted(decisions: list[Decision]) -> list[str]:
+    return [d.name for d in decisions if d.accepted]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("phrase,name", [(p, n) for n, ps in KO.commands.items() for p in ps])
+def test_each_korean_phrase_alone_is_its_command(phrase: str, name: str) -> None:
+    decisions, _ = run([Utterance(1.0, 1.5, phrase)])
+    assert accepted(decisions) == [name]
+
+
+def test_english_phrases_with_the_fake() -> None:
+    decisions, _ = run([Utterance(1.0, 1.4, "continue"), Utterance(3.0, 3.4, "again"), Utterance(5.0, 5.3, "next")],
+                       pack=EN)
+    assert accepted(decisions) == ["resume", "repeat", "next"]
+
+
+def test_decision_carries_text_times_and_confidence() -> None:
+    decisions, _ = run([Utterance(1.0, 1.5, "다음", conf=0.93)])
+    (d,) = decisions
+    assert (d.accepted, d.name, d.text, d.conf) == (True, "next", "다음", 0.93)
+    assert d.start == pytest.approx(1.0) and d.end == pytest.approx(1.5)
+
+
+def test_acts_soon_after_the_word_not_at_the_recognisers_endpoint() -> None:
+    decisions, rec = run([Utterance(1.0, 1.5, "다음")])
+    (d,) = decisions
+    # quiet of end_quiet_s (0.25 s) measured in 50 ms blocks, well before Vosk's own endpoint (1 s)
+    assert 1.5 + 0.25 - 1e-6 <= d.t <= 1.5 + 0.35
+    assert rec.finals[0].text == "다음"
+
+
+@pytest.mark.parametrize("words", ["다음 주에 같이 가자", "그냥 계속 그렇게", "나 그만 할래", "다시 한번 생각해"])
+def test_command_words_inside_longer_speech_never_count(words: str) -> None:
+    decisions, _ = run([Utterance(1.0, 3.0, words)])
+    assert accepted(decisions) == []
+    assert [d.reason for d in decisions] == ["inside longer speech"]
+
+
+def test_a_command_run_into_talk_without_a_pause_does_not_count() -> None:
+    # 0.1 s gap: one utterance to the level, so the recogniser's final holds all of it
+    decisions, _ = run([Utterance(1.0, 2.5, "오늘 정말"), Utterance(2.6, 3.0, "그만")])
+    assert accepted(decisions) == []
+
+
+def test_low_confidence_is_rejected() -> None:
+    decisions, _ = run([Utterance(1.0, 1.5, "다음", conf=0.5)])
+    assert accepted(decisions) == []
+    assert decisions[0].reason.startswith("low confidence 0.50")
+
+
+def test_sound_the_recogniser_did_not_turn_into_words_still_needs_quiet_before() -> None:
+    # a cough (no words) 0.1 s before the command: the command does not stand alone
+    decisions, _ = run([Utterance(1.0, 1.5, ""), Utterance(1.6, 2.0, "다음")])
+    assert accepted(decisions) == []
+
+
+def test_too_long_for_a_command() -> None:
+    decisions, _ = run([Utterance(1.0, 3.5, "계속")])
+    assert accepted(decisions) == []
+    assert "too long" in decisions[0].reason
+
+
+def test_commands_in_steady_background_noise() -> None:
+    decisions, _ = run([Utterance(1.0, 1.5, "다음", level=-25.0), Utterance(3.0, 3.4, "멈춰", level=-25.0)],
+                       noise_db=-40.0)
+    assert accepted(decisions) == ["next", "pause"]
+
+
+def test_two_commands_in_a_row_each_count() -> None:
+    decisions, _ = run([Utterance(1.0, 1.4, "다음"), Utterance(2.2, 2.6, "다음")])
+    assert accepted(decisions) == ["next", "next"]
+
+
+# ---- the guide's own voice --------------------------------------------------------------------
+
+
+def test_gated_while_the_guide_speaks_and_for_a_tail_after() -> None:
+    gate = FakeGate([(0.5, 3.0, "오늘 하루 이야기를 들려주세요.")])
+    decisions, _ = run([Utterance(1.0, 1.5, "다음", level=-30), Utterance(3.2, 3.6, "다음")], gate=gate)
+    assert accepted(decisions) == []
+    assert {d.reason for d in decisions} == {"the guide is speaking"}
+
+
+def test_heard_after_the_tail() -> None:
+    gate = FakeGate([(0.5, 3.0, "오늘 하루 이야기를 들려주세요.")])
+    decisions, _ = run([Utterance(3.8, 4.2, "다음")], gate=gate)
+    assert accepted(decisions) == ["next"]
+
+
+def guide_then(utterance: Utterance, text: str = "서로의 얼굴이 보이게 편하게 앉아 주세요.") -> tuple[list[Decision], FakeGate]:
+    # the guide's voice reaches the mic at -30 dBFS from 0.5 s to 6 s; the command comes in a gap
+    gate = FakeGate([(0.5, 6.0, text)])
+    guide = [Utterance(0.5 + k * 0.8, 0.5 + k * 0.8 + 0.6, "", level=-30.0) for k in range(7)]
+    decisions, _ = run([*guide, utterance], 8.0, gate=gate)
+    return decisions, gate
+
+
+def test_barge_in_stop_when_clearly_louder_than_the_guide() -> None:
+    decisions, _ = guide_then(Utterance(6.2, 6.6, "그만", level=-15.0))
+    assert accepted(decisions) == ["stop"]
+
+
+def test_barge_in_pause() -> None:
+    decisions, _ = guide_then(Utterance(6.2, 6.6, "멈춰", level=-15.0))
+    assert accepted(decisions) == ["pause"]
+
+
+def test_no_barge_in_at_the_guides_own_level() -> None:
+    decisions, _ = guide_then(Utterance(6.2, 6.6, "그만", level=-30.0))
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "not clearly louder than the guide"
+
+
+def test_no_barge_in_for_a_word_the_guide_is_saying() -> None:
+    decisions, _ = guide_then(Utterance(6.2, 6.6, "그만", level=-10.0),
+                              text="끝내려면 그만이라고 한 번 더 말해 주세요.")
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "the guide's own words contain it"
+
+
+def test_only_pause_and_stop_barge_in() -> None:
+    decisions, _ = guide_then(Utterance(6.2, 6.6, "다음", level=-10.0))
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "the guide is speaking"
+
+
+# ---- onto the bus -----------------------------------------------------------------------------
+
+
+def test_session_gets_voice_commands_on_the_bus_and_keys_go_on() -> None:
+    from voiceguide.session import SessionParts, attach_listener
+    from voiceguide.settings import Settings
+
+    bus = Bus(RealClock())
+    parts = SessionParts(None, KO, (), None, bus, None)  # type: ignore[arg-type]
+    source = FakeSource([Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")], 3.5)
+
+    import voiceguide.listen.build as build
+
+    rec = FakeRecognizer([Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")])
+    original = build.recognizer_factory
+    build.recognizer_factory = lambda pack, path: (lambda rate: rec)  # type: ignore[assignment]
+    try:
+        assert attach_listener(parts, Settings(model=__file__), source=source)
+        listener_stop = parts.closers[-1]
+        event = bus.queue.get(timeout=5)
+        assert event == Command("next", source="voice", text="다음")
+        listener_stop()
+    finally:
+        build.recognizer_factory = original
+    assert bus.queue.empty()
+
+
+def test_no_model_is_one_clean_message_and_keys_carry_on(tmp_path, monkeypatch) -> None:
+    from voiceguide.session import SessionParts, attach_listener
+    from voiceguide.settings import Settings
+
+    monkeypatch.setattr("voiceguide.models.data_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr("voiceguide.models._package_model", lambda lang: None)
+    said: list[str] = []
+    parts = SessionParts(None, EN, (), None, Bus(RealClock()), None)  # type: ignore[arg-type]
+    assert not attach_listener(parts, Settings(), source=FakeSource([], 1.0), warn=said.append)
+    assert len(said) == 1
+    assert said[0].startswith("Voice commands are not available") and "voiceguide model download en" in said[0]
+    assert parts.closers == []
+
+
+def test_sound_right_after_the_words_means_they_do_not_stand_alone() -> None:
+    decisions, _ = run([Utterance(1.0, 1.4, "다음"), Utterance(1.5, 2.2, "")])
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "no quiet after it"

@@ -1,0 +1,186 @@
+"""When heard words count as a command. Pure: no audio, no threads, no clock of its own.
+
+A Vosk grammar maps *any* speech onto grammar words, often with high confidence, so the grammar
+alone does not reject conversation. What does:
+
+- the whole utterance must be exactly one command phrase (a command word inside longer speech never
+  counts: the recogniser's utterance then holds other words too),
+- with quiet before it and after it (measured here from the audio level, against a tracked noise floor),
+- short, like a spoken command, and confident (per-word confidence of the final result).
+
+Utterances are cut by the audio level, not by Vosk's endpointer (which here waits about a second and
+often runs a command into the talk before it): as soon as the level has been quiet for `end_quiet_s`
+after sound, the listener asks for the final result (`close`) —
+that is "acting on the partial once the utterance is clearly over", with confidence and timings.
+
+While the guide's own sound plays (and for `tail_s` after) only barge-in commands count, and only
+when the guide cannot have produced them: the phrase is not in what the guide is saying, and the
+utterance is clearly louder at the mic than the guide's own sound has been.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from voiceguide.listen.recognizer import Hypothesis
+
+
+class Gate(Protocol):
+    """What the guide is sounding (voiceguide.playstate.PlayState)."""
+
+    def busy(self, tail_s: float = 0.0) -> bool: ...
+
+    @property
+    def text(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class AcceptConfig:
+    conf_min: float = 0.8  # every word of the command
+    end_quiet_s: float = 0.25  # quiet after sound that ends an utterance (and must precede a command)
+    max_command_s: float = 1.5  # a spoken command is short
+    edge_slack_s: float = 0.3  # sound this much before or after the words means they do not stand alone
+    margin_db: float = 3.0  # this far above the noise floor counts as sound
+    quiet_db: float = -50.0  # at or below this (dBFS) is always quiet
+    floor_rise_db_s: float = 2.0  # how fast the noise floor estimate may climb
+    tail_s: float = 0.5  # the guide counts as sounding this long after its sound ends
+    barge_in: frozenset[str] = frozenset({"pause", "stop"})
+    barge_margin_db: float = 6.0  # a barge-in must be this much louder than the guide at the mic
+    barge_conf_min: float = 0.9
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    name: str | None  # the command, when the words were a command phrase
+    text: str  # what was heard
+    reason: str  # why it was rejected ("" when accepted)
+    t: float  # when decided, seconds from the start of the audio
+    start: float | None = None  # the spoken words, seconds from the start of the audio
+    end: float | None = None
+    conf: float | None = None  # the lowest word confidence
+
+
+class Acceptor:
+    """Per audio block: `step(hypothesis, t_end, block_s, level_db)`; when `over(t)` says the
+    utterance has ended, hand it the recogniser's final result with `close(final, t)`."""
+
+    def __init__(
+        self,
+        commands: Mapping[str, Sequence[str]],
+        config: AcceptConfig = AcceptConfig(),
+        gate: Gate | None = None,
+    ) -> None:
+        self.config = config
+        self.gate = gate
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for name, phrases in commands.items():
+            for phrase in phrases:
+                self._phrases[tuple(phrase.lower().split())] = name
+        self._command_words = {w for p in self._phrases for w in p}
+        self._floor: float | None = None
+        self._loud_end: float | None = None  # end of the last loud block
+        self._utt_start: float | None = None  # first sound of the open utterance
+        self._utt_pre_gap = float("inf")  # quiet before it
+        self._utt_peak = -200.0
+        self._guide_levels: deque[float] = deque(maxlen=400)
+        self._guide_texts: deque[str] = deque(maxlen=3)
+
+    # ---- audio level ----------------------------------------------------------------------------
+
+    def _track(self, t_end: float, block_s: float, level_db: float) -> None:
+        c = self.config
+        if self._floor is None or level_db < self._floor:
+            self._floor = level_db
+        else:
+            self._floor += c.floor_rise_db_s * block_s
+        loud = level_db > max(self._floor + c.margin_db, c.quiet_db)
+        if not loud:
+            return
+        start = t_end - block_s
+        if self._utt_start is None:
+            self._utt_start = start
+            self._utt_pre_gap = float("inf") if self._loud_end is None else start - self._loud_end
+            self._utt_peak = level_db
+        else:
+            self._utt_peak = max(self._utt_peak, level_db)
+        self._loud_end = t_end
+
+    def _watch_guide(self, level_db: float) -> None:
+        if self.gate is None:
+            return
+        text = self.gate.text
+        if text and (not self._guide_texts or self._guide_texts[-1] != text):
+            self._guide_texts.append(text)
+        if self.gate.busy(0.0) and self._floor is not None and level_db > self._floor + self.config.margin_db:
+            self._guide_levels.append(level_db)
+
+    def _guide_level(self) -> float | None:
+        if not self._guide_levels:
+            return None
+        levels = sorted(self._guide_levels)
+        return levels[int(0.95 * (len(levels) - 1))]
+
+    # ---- decisions ------------------------------------------------------------------------------
+
+    def step(self, hyp: Hypothesis, t_end: float, block_s: float, level_db: float) -> list[Decision]:
+        self._track(t_end, block_s, level_db)
+        self._watch_guide(level_db)
+        if hyp.final:
+            return self.close(hyp, t_end)
+        return []
+
+    def over(self, t: float) -> bool:
+        """The open utterance has clearly ended: ask the recogniser for its final result now."""
+        return (self._utt_start is not None and self._loud_end is not None
+                and t - self._loud_end >= self.config.end_quiet_s - 1e-9)
+
+    def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
+        """The recogniser's final result for the utterance that just ended."""
+        start_sound, pre_gap, peak = self._utt_start, self._utt_pre_gap, self._utt_peak
+        self._utt_start = None
+        if not hyp.text:
+            return []
+        c = self.config
+        name = self._phrases.get(hyp.tokens)
+        start = hyp.words[0].start if hyp.words else start_sound
+        end = hyp.words[-1].end if hyp.words else self._loud_end
+        confs = [w.conf for w in hyp.words if w.conf is not None]
+        conf = min(confs) if confs else None
+        if name is None:
+            if self._command_words.intersection(hyp.tokens):
+                return [Decision(False, None, hyp.text, "inside longer speech", t, start, end, conf)]
+            return []
+        reason = ""
+        if conf is not None and conf < c.conf_min:
+            reason = f"low confidence {conf:.2f} < {c.conf_min:.2f}"
+        elif pre_gap < c.end_quiet_s or (start is not None and start_sound is not None
+                                          and start - start_sound > c.edge_slack_s):
+            reason = "no quiet before it"
+        elif end is not None and self._loud_end is not None and self._loud_end - end > c.edge_slack_s:
+            reason = "no quiet after it"
+        elif start_sound is not None and self._loud_end is not None and self._loud_end - start_sound > c.max_command_s:
+            reason = f"too long for a command ({self._loud_end - start_sound:.1f} s)"
+        else:
+            reason = self._gated(name, hyp.text, t, start if start is not None else t, conf, peak)
+        return [Decision(not reason, name, hyp.text, reason, t, start, end, conf)]
+
+    def _gated(self, name: str, text: str, t: float, start: float, conf: float | None, peak: float) -> str:
+        """Why the guide's own sound rules this out ("" if it does not)."""
+        c = self.config
+        if self.gate is None or not self.gate.busy(c.tail_s + max(0.0, t - start)):
+            return ""
+        if name not in c.barge_in:
+            return "the guide is speaking"
+        said = text.lower()
+        if any(said in spoken.lower() for spoken in self._guide_texts):
+            return "the guide's own words contain it"
+        guide = self._guide_level()
+        if guide is None or peak < guide + c.barge_margin_db:
+            return "not clearly louder than the guide"
+        if conf is not None and conf < c.barge_conf_min:
+            return f"low confidence for a barge-in {conf:.2f} < {c.barge_conf_min:.2f}"
+        return ""

@@ -1,0 +1,144 @@
+"""The listening thread: audio blocks → one recogniser → acceptance rules → Command events."""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable
+
+from voiceguide.errors import VoiceguideError
+from voiceguide.listen.accept import Acceptor, Decision
+from voiceguide.listen.denoise import Denoiser
+from voiceguide.listen.recognizer import Hypothesis, Recognizer
+from voiceguide.listen.source import AudioSource
+
+
+def level_db(pcm: bytes) -> float:
+    """RMS level of 16-bit PCM in dBFS (-100 for digital silence)."""
+    import numpy as np
+
+    x = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+    if x.size == 0:
+        return -100.0
+    rms = math.sqrt(float(np.mean(x * x))) / 32768.0
+    return 20.0 * math.log10(rms) if rms > 1e-5 else -100.0
+
+
+class Highpass:
+    """Removes rumble below `cutoff_hz` (fans, traffic, handling noise) before level and recognition:
+    room noise has most of its energy low, speech carries its words higher up."""
+
+    def __init__(self, rate: int, cutoff_hz: float = 150.0) -> None:
+        from scipy.signal import butter, sosfilt_zi
+
+        self._sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
+        self._zi = sosfilt_zi(self._sos) * 0.0
+
+    def __call__(self, pcm: bytes) -> bytes:
+        import numpy as np
+        from scipy.signal import sosfilt
+
+        x = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+        y, self._zi = sosfilt(self._sos, x, zi=self._zi)
+        return np.clip(y, -32768, 32767).astype(np.int16).tobytes()
+
+
+class Listener:
+    """Runs in its own thread. The recogniser is made there too (`make_recognizer(rate)` loads the
+    model, which takes seconds), so a session can start speaking while the model loads."""
+
+    def __init__(
+        self,
+        source: AudioSource,
+        make_recognizer: Callable[[int], Recognizer],
+        acceptor: Acceptor,
+        on_decision: Callable[[Decision], None],
+        *,
+        on_error: Callable[[VoiceguideError], None] | None = None,
+        on_level: Callable[[float, float], None] | None = None,
+        on_hypothesis: Callable[[Hypothesis, float], None] | None = None,
+        highpass: bool = True,
+        denoise: bool = True,
+    ) -> None:
+        self.highpass = highpass
+        self.denoise = denoise
+        self.source = source
+        self.make_recognizer = make_recognizer
+        self.acceptor = acceptor
+        self.on_decision = on_decision
+        self.on_error = on_error
+        self.on_level = on_level
+        self.on_hypothesis = on_hypothesis
+        self.ready = threading.Event()  # the model is loaded and audio flows
+        self.done = threading.Event()
+        self.error: VoiceguideError | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="listener", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    def _run(self) -> None:
+        try:
+            self._listen()
+        except VoiceguideError as exc:
+            self.error = exc
+            if self.on_error is not None:
+                self.on_error(exc)
+        finally:
+            self.done.set()
+            self.ready.set()
+
+    def _listen(self) -> None:
+        rec = self.make_recognizer(self.source.rate)
+        if self._stopping.is_set():
+            return
+        rate = self.source.rate
+        highpass = Highpass(rate) if self.highpass else None
+        denoise = Denoiser(rate) if self.denoise else None
+        self.source.start(self._queue.put)
+        self.ready.set()
+        samples = 0
+        try:
+            while True:
+                pcm = self._queue.get()
+                if pcm is None or self._stopping.is_set():
+                    break
+                if highpass is not None:
+                    pcm = highpass(pcm)
+                if denoise is not None:
+                    pcm = denoise(pcm)
+                n = len(pcm) // 2
+                samples += n
+                t, block_s = samples / rate, n / rate
+                level = level_db(pcm)
+                if self.on_level is not None:
+                    self.on_level(t, level)
+                hyp = rec.feed(pcm)
+                if self.on_hypothesis is not None:
+                    self.on_hypothesis(hyp, t)
+                decisions = self.acceptor.step(hyp, t, block_s, level)
+                if self.acceptor.over(t):
+                    final = rec.finish()
+                    if self.on_hypothesis is not None:
+                        self.on_hypothesis(final, t)
+                    decisions += self.acceptor.close(final, t)
+                for decision in decisions:
+                    self.on_decision(decision)
+            if not self._stopping.is_set():
+                for decision in self.acceptor.close(rec.finish(), samples / rate):
+                    self.on_decision(decision)
+        finally:
+            self.source.stop()

@@ -1,0 +1,117 @@
+"""Audio in: the microphone, or a WAV file fed through exactly the same path (for tests and checks).
+
+Both deliver 16-bit mono PCM blocks at the source's own rate to `put`, and `None` when they end.
+Microphone audio stays in memory: it is never written to disk.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from voiceguide.errors import BadInput, NoAudioDevice
+
+BLOCK_S = 0.05
+Put = Callable[[bytes | None], None]
+
+
+class AudioSource(Protocol):
+    rate: int
+    name: str
+
+    def start(self, put: Put) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class WavSource:
+    """A WAV file, in real time (as a microphone would deliver it) or as fast as it can be read."""
+
+    def __init__(self, path: Path, *, realtime: bool = True, block_s: float = BLOCK_S) -> None:
+        import soundfile
+
+        try:
+            self._info = soundfile.info(str(path))
+        except (RuntimeError, OSError) as exc:
+            raise BadInput(f"{path}: not a readable sound file ({exc})") from None
+        self.path = path
+        self.rate = int(self._info.samplerate)
+        self.name = str(path)
+        self.realtime = realtime
+        self.block = max(1, int(self.rate * block_s))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, put: Put) -> None:
+        self._thread = threading.Thread(target=self._run, args=(put,), name="wav-source", daemon=True)
+        self._thread.start()
+
+    def _run(self, put: Put) -> None:
+        import numpy as np
+        import soundfile
+
+        t0 = time.monotonic()
+        sent = 0
+        try:
+            for block in soundfile.blocks(str(self.path), blocksize=self.block, dtype="int16", always_2d=True):
+                if self._stop.is_set():
+                    break
+                mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1).astype(np.int16)
+                sent += len(mono)
+                if self.realtime:
+                    delay = t0 + sent / self.rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                put(mono.tobytes())
+        finally:
+            put(None)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+
+class MicSource:
+    """A sounddevice input stream at the device's own rate, mono, in small blocks."""
+
+    def __init__(self, device: str | int | None = None, *, block_s: float = BLOCK_S) -> None:
+        import sounddevice as sd
+
+        if isinstance(device, str) and device.isdigit():
+            device = int(device)
+        try:
+            info = sd.query_devices(device, kind="input")
+        except (ValueError, sd.PortAudioError) as exc:
+            which = f"input device {device!r}" if device is not None else "a microphone"
+            raise NoAudioDevice(f"cannot find {which} ({exc}); see 'python -m sounddevice' for the list") from None
+        self.device = device
+        self.name = str(info["name"])
+        self.rate = int(info["default_samplerate"])
+        self.block = max(1, int(self.rate * block_s))
+        self._stream = None
+
+    def start(self, put: Put) -> None:
+        import sounddevice as sd
+
+        def callback(indata, frames, when, status):  # type: ignore[no-untyped-def]
+            put(bytes(indata))
+
+        try:
+            self._stream = sd.RawInputStream(
+                device=self.device, samplerate=self.rate, channels=1, dtype="int16",
+                blocksize=self.block, callback=callback,
+                finished_callback=lambda: put(None),
+            )
+            self._stream.start()
+        except sd.PortAudioError as exc:
+            raise NoAudioDevice(f"cannot open the microphone {self.name!r}: {exc}") from None
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.stop()
+            stream.close()
