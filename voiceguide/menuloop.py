@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voiceguide import history, library
 from voiceguide.events import Choice, Event
@@ -16,12 +16,15 @@ from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
 from voiceguide.plan import Names, build_plan
-from voiceguide.runner import Bus, Observer, Output, RealClock, Runner
+from voiceguide.runner import Bus, Observer, RealClock, Runner
 from voiceguide.session import assemble, run
 from voiceguide.settings import SessionOptions, Settings
 from voiceguide.textout import TextOutput
 from voiceguide.timing import plan_seconds
 from voiceguide.trace import Trace
+
+if TYPE_CHECKING:
+    from voiceguide.speaker import Speaker
 
 # An exercise not played for this long is worth suggesting.
 SUGGEST_AFTER_S = 14 * 86400
@@ -56,17 +59,18 @@ def run_menu(
     loop: bool,
     stdin: TextIO,
     dirs: tuple = (),
-    output_factory: Callable[[Bus], Output] | None = None,
+    speaker: Speaker | None = None,
     stdout: TextIO | None = None,
 ) -> str:
-    """Returns how the evening ended: 'goodbye' (or 'stopped' when input ran out)."""
+    """Returns how the evening ended: 'goodbye' (or 'stopped' when input ran out). With a
+    `speaker`, everything is said aloud on its one open output; otherwise printed."""
     pack = load_pack(settings.language or "en")
     items = menu_items(pack, settings, dirs)
     bus = Bus(RealClock())
     tokens = itertools.count(1)
     observers: list[Observer] = []
-    if output_factory is not None:
-        output = output_factory(bus)
+    if speaker is not None:
+        output = speaker.output(bus)
     else:
         text = TextOutput(bus, time_scale=options.time_scale, rate_wpm=settings.rate, stream=stdout)
         output = text
@@ -113,6 +117,8 @@ def run_menu(
             parts = assemble(
                 exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output
             )
+            if speaker is not None:
+                speaker.prerender(parts.plan, parts.pack)
             parts.observers = observers
             outcome = run(parts, record=True, keep_open=True)
             after = True

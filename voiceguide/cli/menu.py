@@ -8,10 +8,8 @@ from pathlib import Path
 import click
 
 from voiceguide.cli import cli
-from voiceguide.cli.play import positive
-from voiceguide.errors import VoiceguideError
-from voiceguide.menuloop import run_menu
-from voiceguide.settings import SessionOptions, build_settings
+from voiceguide.cli.play import listen_options, positive
+from voiceguide.cli.sound import voice_options
 
 
 @cli.command()
@@ -19,7 +17,7 @@ from voiceguide.settings import SessionOptions, build_settings
 @click.option("--partner-a", help="Partner A's name, as the guide will say it.")
 @click.option("--partner-b", help="Partner B's name.")
 @click.option("--text", is_flag=True, help="Print what the guide would say instead of speaking it.")
-@click.option("--no-listen", is_flag=True, help="Do not listen for voice commands; use the keys.")
+@listen_options
 @click.option("--time-scale", type=float, default=1.0, show_default=True, callback=positive,
               help="Run timers and pauses this many times faster (for previews and tests).")
 @click.option("--trace", type=click.Path(dir_okay=False, path_type=Path),
@@ -27,8 +25,11 @@ from voiceguide.settings import SessionOptions, build_settings
 @click.option("--lang", "language", help="Language pack to use (default: from the config, else English).")
 @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Also offer the exercises in this folder.")
-def menu(loop: bool, partner_a: str | None, partner_b: str | None, text: bool, no_listen: bool, time_scale: float,
-         trace: Path | None, language: str | None, dirs: tuple[Path, ...]) -> None:
+@voice_options
+def menu(loop: bool, partner_a: str | None, partner_b: str | None, text: bool, listen: bool | None,
+         input_device: str | None, model: str | None, time_scale: float, trace: Path | None, language: str | None,
+         dirs: tuple[Path, ...], voice: str | None, rate: int | None, volume: float | None,
+         output_device: str | None) -> None:
     """Greet the couple and offer the exercises by voice, a few at a time.
 
     Say a title or its number (or press 1-9) to choose, "more" to hear others, "repeat" to hear
@@ -37,9 +38,25 @@ def menu(loop: bool, partner_a: str | None, partner_b: str | None, text: bool, n
     When stdin is not a terminal, a line may name an exercise (its id, title or number); other
     lines are commands, as in 'voiceguide play'.
     """
-    settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "language": language})
+    from voiceguide.lang import load_pack
+    from voiceguide.menuloop import run_menu
+    from voiceguide.settings import SessionOptions, build_settings
+
+    settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "language": language,
+                               "voice": voice, "rate": rate, "volume": volume, "output_device": output_device,
+                               "input_device": input_device, "model": model})
+    listening = listen if listen is not None else not text
+    options = SessionOptions(text=text, listen=listening, time_scale=time_scale, trace=trace)
+    speaker = None
     if not text:
-        raise VoiceguideError("speaking aloud is not available yet; use --text to read the menu as text")
-    options = SessionOptions(text=text, listen=not no_listen and False, time_scale=time_scale, trace=trace)
-    ending = run_menu(settings, options, loop=loop, stdin=sys.stdin, dirs=dirs)
+        from voiceguide.speaker import Speaker
+
+        pack = load_pack(settings.language or "en")
+        menu_lines = [pack.menu.greeting, pack.menu.another, pack.menu.goodbye]
+        speaker = Speaker(settings, pack, menu_lines)
+    try:
+        ending = run_menu(settings, options, loop=loop, stdin=sys.stdin, dirs=dirs, speaker=speaker)
+    finally:
+        if speaker is not None:
+            speaker.close()
     click.echo(f"menu ended: {ending}", err=True)
