@@ -151,3 +151,11 @@ def test_ctrl_c_exits_130():
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
+
+
+def test_the_cli_starts_without_heavy_imports():
+    """--help, list and check must stay instant and work without an audio stack."""
+    probe = ("import sys, voiceguide.cli; heavy = {'sounddevice', 'vosk', 'numpy', 'pyttsx3', 'soundfile', 'scipy',"
+             " 'pydantic'}; print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

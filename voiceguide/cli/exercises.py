@@ -8,19 +8,22 @@ from pathlib import Path
 
 import click
 
-from voiceguide import library
+from typing import TYPE_CHECKING
+
 from voiceguide.cli import cli
-from voiceguide.errors import VoiceguideError
-from voiceguide.lang import load_pack
-from voiceguide.plan import Names, build_plan, kind_of
-from voiceguide.plan import ClipStep, PauseStep, SayStep, TimerStep, WaitStep
-from voiceguide.script.load import Exercise, Problem, check_file, load
-from voiceguide.script.model import format_duration
-from voiceguide.settings import build_settings
-from voiceguide.timing import exercise_seconds, speech_seconds, step_seconds
+
+if TYPE_CHECKING:
+    from voiceguide.script.load import Exercise
+
+# The script model (pydantic) and everything built on it load inside the commands, so that
+# `voiceguide --help` and the commands that never read a script start at once.
 
 
 def _minutes(exercise: Exercise, rate: int) -> float:
+    from voiceguide.errors import VoiceguideError
+    from voiceguide.lang import load_pack
+    from voiceguide.timing import exercise_seconds
+
     try:
         pack = load_pack(exercise.script.language)
     except VoiceguideError:
@@ -47,6 +50,10 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
     --dir folder. One of yours with the id of a built-in takes its place, and the list says so.
     'play' and 'show' find all of them by id.
     """
+    from voiceguide import library
+    from voiceguide.script.load import load
+    from voiceguide.settings import build_settings
+
     settings = build_settings()
     rows = []
     for entry in library.entries(dirs):
@@ -91,6 +98,13 @@ def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     rate, pauses and timers as written, and for each wait point the guide's prompt plus a few
     seconds for someone to say next. The total includes the guide's closing line.
     """
+    from voiceguide import library
+    from voiceguide.lang import load_pack
+    from voiceguide.plan import Names, build_plan
+    from voiceguide.script.model import format_duration
+    from voiceguide.settings import build_settings
+    from voiceguide.timing import speech_seconds, step_seconds
+
     settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "rate": rate})
     ex = library.find(exercise, dirs)
     pack = load_pack(settings.language or ex.script.language)
@@ -115,6 +129,9 @@ def format_clock(seconds: float) -> str:
 
 
 def _describe(step: object) -> str:
+    from voiceguide.plan import ClipStep, PauseStep, SayStep, TimerStep, WaitStep, kind_of
+    from voiceguide.script.model import format_duration
+
     who = f"({step.turn}) " if getattr(step, "turn", None) else ""  # type: ignore[attr-defined]
     if isinstance(step, SayStep):
         wait = "  → waits for next" if step.wait_next else ""  # the pack's ready prompt is in the timing
@@ -148,6 +165,10 @@ def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
 
     Exits 2 when any file has errors, 1 when there are warnings and --strict is given, else 0.
     """
+    from voiceguide import library
+    from voiceguide.script.load import Problem, check_file
+    from voiceguide.settings import build_settings
+
     from voiceguide.script.lint import lint, unused_audio
 
     settings = build_settings({"rate": rate})
@@ -205,6 +226,7 @@ def schema(output: Path | None) -> None:
     definition the checker uses; 'voiceguide check' also catches what a schema cannot, such as
     unknown placeholders and missing audio files.
     """
+    from voiceguide.errors import VoiceguideError
     from voiceguide.script.schema import schema_json
 
     text = schema_json()

@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from voiceguide import library
 from voiceguide.cli import cli
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.lang import LanguagePack, load_pack
@@ -151,6 +150,8 @@ def render(exercise: str, output: Path, time_scale: float, partner_a: str | None
         raise BadInput("--time-scale must be more than 0")
     settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "voice": voice, "rate": rate,
                                "language": language})
+    from voiceguide import library
+
     ex = library.find(exercise, dirs)
     pack = pack_for(ex, settings)
     speech = open_speech(voice_for(settings, pack), settings.rate)
