@@ -31,6 +31,8 @@ from voiceguide.events import (
 from voiceguide.lang import MenuLines
 
 PAGE = 3
+# Voice commands that name an exercise: "choose:<id>".
+CHOOSE = "choose:"
 
 MenuEnd = Literal["chosen", "goodbye"]
 
@@ -156,6 +158,8 @@ class Menu:
         return [StopAudio(), self._say(self.lines.confirm.format(title=item.title, minutes=minutes))]
 
     def _command(self, name: str) -> list[Action]:
+        if name.startswith(CHOOSE):  # a title or number heard by the listener
+            return self._choose(name[len(CHOOSE):])
         if name == TOGGLE:
             name = "pause"
         if name == "next":
@@ -193,6 +197,16 @@ class Menu:
             self.page = (self.page + 1) % self._pages()
         self._shown = True
         return [StopAudio(), self._say(self._offer_text())]
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """What can be said for each exercise while the menu listens: its title and its number."""
+        words: dict[str, list[str]] = {}
+        for i, item in enumerate(self.items):
+            said = [normalise(item.title)]
+            if i < len(self.lines.numbers):
+                said.append(normalise(self.lines.numbers[i]))
+            words[CHOOSE + item.id] = said
+        return words
 
     def match(self, heard: str) -> str | None:
         """The exercise id a heard phrase or typed line names: title, id or number."""

@@ -96,13 +96,23 @@ def run_menu(
         return None
 
     closers: list[Callable[[], None]] = []
+    listener = None
+    if options.listen:
+        from types import SimpleNamespace
+
+        from voiceguide.session import attach_listener
+
+        listener = attach_listener(SimpleNamespace(pack=pack, bus=bus, closers=closers),  # type: ignore[arg-type]
+                                   settings, gate=speaker.playstate if speaker else None)
     if stdin.isatty():
         keys = KeyInput(bus, stdin.fileno(), extra=key)
         keys.start()
         closers.append(keys.close)
         print(HELP + " · 1-9 choose", file=sys.stderr)
     else:
-        LineInput(bus, stdin, close_when_done=not options.listen, parse=pick).start()
+        LineInput(bus, stdin, close_when_done=listener is None, parse=pick).start()
+
+    menu_words = {"more": list(pack.menu.more)}
 
     after = False
     try:
@@ -110,7 +120,11 @@ def run_menu(
             last, suggestion = remembered(items)
             menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
             current["menu"] = menu
+            if listener is not None:  # titles and numbers are words for this moment only
+                listener.set_vocabulary({**pack.commands, **menu_words}, pack.distractors, menu.vocabulary())
             Runner(menu, bus, output, observers).run()
+            if listener is not None:
+                listener.set_vocabulary(pack.commands, pack.distractors)
             if menu.end_reason != "chosen" or menu.chosen is None:
                 return "goodbye"
             exercise = library.find(menu.chosen, dirs)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.audioout import chime_path, load_clip, missing_recordings
 from voiceguide.errors import VoiceguideError
-from voiceguide.events import Action, Chime, Command, EnterStep, Event, PlayClip, PlaybackDone, Playback, Speak
+from voiceguide.events import Action, Chime, Command, EnterStep, Event, PlayClip, PlaybackDone, Playback
 from voiceguide.runner import Bus, VirtualClock
 from voiceguide.script.load import Exercise
 from voiceguide.session import assemble, run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from voiceguide import history
 from voiceguide.engine import Engine
@@ -95,11 +95,11 @@ def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) ->
 
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
-                    on_lost: Callable[[], None] | None = None) -> bool:
+                    on_lost: Callable[[], None] | None = None) -> Any:
     """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
     thread while the first lines are spoken. Without a model or microphone: one clean message (the
     pack's `no_model` line, on stderr) and the session carries on with the keys. True if listening
-    started (it can still fail later, with the same message)."""
+    started (it can still fail later, with the same message): the Listener, else None."""
     from voiceguide.errors import VoiceguideError
     from voiceguide.events import Command
     from voiceguide.listen.build import make_listener, model_path
@@ -125,12 +125,12 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
         mic = source if source is not None else MicSource(settings.input_device)
     except VoiceguideError as exc:
         unavailable(exc)
-        return False
+        return None
     gate = gate if gate is not None else getattr(parts, "playstate", None)
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable)  # type: ignore[arg-type]
     listener.start()
     parts.closers.append(listener.stop)
-    return True
+    return listener
 
 
 def close(parts: SessionParts) -> None:

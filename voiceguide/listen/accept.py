@@ -76,11 +76,7 @@ class Acceptor:
     ) -> None:
         self.config = config
         self.gate = gate
-        self._phrases: dict[tuple[str, ...], str] = {}
-        for name, phrases in commands.items():
-            for phrase in phrases:
-                self._phrases[tuple(phrase.lower().split())] = name
-        self._command_words = {w for p in self._phrases for w in p}
+        self.set_commands(commands)
         self._floor: float | None = None
         self._loud_end: float | None = None  # end of the last loud block
         self._utt_start: float | None = None  # first sound of the open utterance
@@ -88,6 +84,15 @@ class Acceptor:
         self._utt_peak = -200.0
         self._guide_levels: deque[float] = deque(maxlen=400)
         self._guide_texts: deque[str] = deque(maxlen=3)
+
+    def set_commands(self, commands: Mapping[str, Sequence[str]]) -> None:
+        """What can be said from now on: command name -> its phrases."""
+        phrases: dict[tuple[str, ...], str] = {}
+        for name, said in commands.items():
+            for phrase in said:
+                phrases[tuple(phrase.lower().split())] = name
+        self._phrases = phrases
+        self._command_words = {w for p in phrases for w in p}
 
     # ---- audio level ----------------------------------------------------------------------------
 

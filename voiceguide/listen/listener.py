@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from voiceguide.errors import VoiceguideError
 from voiceguide.listen.accept import Acceptor, Decision
@@ -76,6 +76,38 @@ class Listener:
         self._queue: queue.Queue[bytes | None] = queue.Queue()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._vocabulary: tuple[Mapping[str, Sequence[str]], Sequence[str], Mapping[str, Sequence[str]]] | None = None
+        self._vocabulary_lock = threading.Lock()
+
+    def set_vocabulary(
+        self,
+        commands: Mapping[str, Sequence[str]],
+        distractors: Sequence[str],
+        optional: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """What can be said from now on (the menu adds exercise titles for its moment only).
+        `optional` phrases (titles) are left out when the model lacks one of their words; a
+        command phrase it lacks is an error. Applied by the listening thread between two blocks."""
+        with self._vocabulary_lock:
+            self._vocabulary = (commands, distractors, optional or {})
+
+    def _apply_vocabulary(self, rec: Recognizer) -> None:
+        with self._vocabulary_lock:
+            change, self._vocabulary = self._vocabulary, None
+        if change is None:
+            return
+        required, distractors, optional = change
+        known = getattr(rec, "known", lambda phrase: True)
+        commands = {name: list(said) for name, said in required.items()}
+        for name, said in optional.items():
+            usable = [p for p in said if known(p)]
+            if usable:
+                commands.setdefault(name, []).extend(usable)
+        phrases = [p for said in commands.values() for p in said]
+        set_phrases = getattr(rec, "set_phrases", None)
+        if set_phrases is not None:
+            set_phrases(phrases, distractors)
+        self.acceptor.set_commands(commands)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="listener", daemon=True)
@@ -120,6 +152,7 @@ class Listener:
                     pcm = highpass(pcm)
                 if denoise is not None:
                     pcm = denoise(pcm)
+                self._apply_vocabulary(rec)
                 n = len(pcm) // 2
                 samples += n
                 t, block_s = samples / rate, n / rate

@@ -81,6 +81,18 @@ class VoskRecognizer:
     def __init__(self, model: Any, rate: int, phrases: Sequence[str], distractors: Sequence[str] = ()) -> None:
         import vosk
 
+        self._model = model
+        self.rate = rate
+        self.grammar = self._grammar(phrases, distractors)
+        # ensure_ascii=False: escaped Korean words are all "missing in vocabulary" to Vosk.
+        self._rec = vosk.KaldiRecognizer(model, float(rate), json.dumps(self.grammar, ensure_ascii=False))
+        # SetPartialWords is not used: with a grammar it empties the partial results (vosk 0.3.45).
+        self._rec.SetWords(True)
+
+    def _grammar(self, phrases: Sequence[str], distractors: Sequence[str]) -> list[str]:
+        """Every word the recogniser may answer with; a word the model lacks is an error, never
+        silently dropped (Vosk would only log it)."""
+        model = self._model
         words: list[str] = []
         for phrase in [*phrases, *distractors]:
             for w in phrase.split():
@@ -94,12 +106,16 @@ class VoskRecognizer:
             raise ModelProblem(f"the speech model does not know the distractor word(s) {', '.join(missing)}")
         if model.vosk_model_find_word("[unk]") >= 0:
             words.append("[unk]")
-        self.rate = rate
-        self.grammar = words
-        # ensure_ascii=False: escaped Korean words are all "missing in vocabulary" to Vosk.
-        self._rec = vosk.KaldiRecognizer(model, float(rate), json.dumps(words, ensure_ascii=False))
-        # SetPartialWords is not used: with a grammar it empties the partial results (vosk 0.3.45).
-        self._rec.SetWords(True)
+        return words
+
+    def known(self, phrase: str) -> bool:
+        """Whether every word of `phrase` is in the model's vocabulary."""
+        return not unknown_words(self._model, phrase.split())
+
+    def set_phrases(self, phrases: Sequence[str], distractors: Sequence[str] = ()) -> None:
+        """A new grammar for the same long-lived recogniser (no warm-up lost)."""
+        self.grammar = self._grammar(phrases, distractors)
+        self._rec.SetGrammar(json.dumps(self.grammar, ensure_ascii=False))
 
     def feed(self, pcm: bytes) -> Hypothesis:
         if self._rec.AcceptWaveform(pcm):
