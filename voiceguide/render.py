@@ -7,7 +7,6 @@ and each `wait: next` is answered after a short, fixed silence.
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,16 +36,10 @@ class RenderClock(VirtualClock):
         super().__init__()
         self.wait_s = wait_s
 
-    def wait(self, q: queue.Queue[object], timeout: float | None) -> object | None:
-        try:
-            return q.get_nowait()
-        except queue.Empty:
-            pass
-        if timeout is None:
-            self.t += self.wait_s
-            return Command("next", source="render")
-        self.t += max(0.0, timeout)
-        return None
+    def idle(self) -> object:
+        """The session waits for "next": it comes after a moment."""
+        self.t += self.wait_s
+        return Command("next", source="render")
 
 
 @dataclass

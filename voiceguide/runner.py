@@ -77,9 +77,13 @@ class VirtualClock:
         except queue.Empty:
             pass
         if timeout is None:
-            raise RuntimeError("virtual time: nothing will ever happen (no event and no timer)")
+            return self.idle()
         self.t += max(0.0, timeout)
         return None
+
+    def idle(self) -> object:
+        """Nothing is queued and nothing is due: what happens next (a subclass may say)."""
+        raise RuntimeError("virtual time: nothing will ever happen (no event and no timer)")
 
 
 class Bus:
