@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from voiceguide.cli import cli
 from voiceguide.cli.sound import voice_options
+
+if TYPE_CHECKING:
+    from voiceguide.settings import Settings
 
 
 def positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -17,36 +21,44 @@ def positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
     return value
 
 
-def listen_options(f):  # type: ignore[no-untyped-def]
-    """--listen/--no-listen, --input-device and --model, shared by play and menu."""
+def session_options(f):  # type: ignore[no-untyped-def]
+    """The options of a session, shared by play and menu: names, text or sound, voice commands,
+    pacing, trace, language, extra exercise folders, and the voice."""
+    f = voice_options(f)
+    f = click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Also look for exercises in this folder.")(f)
+    f = click.option("--lang", "language",
+                     help="Language pack to use (default: the exercise's language, or the config's).")(f)
+    f = click.option("--trace", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write every event and action to this file as JSON lines.")(f)
+    f = click.option("--time-scale", type=float, default=1.0, show_default=True, callback=positive,
+                     help="Run timers and pauses this many times faster (for previews and tests).")(f)
     f = click.option("--model", help="Vosk model folder for voice commands (default: found automatically).")(f)
     f = click.option("--input-device", help="Microphone for voice commands: a device name or number.")(f)
     f = click.option("--listen/--no-listen", "listen", default=None,
                      help="Listen for voice commands (default: on when speaking aloud, off with --text); "
                           "the keys work either way.")(f)
+    f = click.option("--text", is_flag=True, help="Print what the guide would say instead of speaking it.")(f)
+    f = click.option("--partner-b", help="Partner B's name.")(f)
+    f = click.option("--partner-a", help="Partner A's name, as the guide will say it.")(f)
     return f
+
+
+def session_settings(**given: object) -> Settings:
+    """Settings from the session options that are settings (the rest are the session's own)."""
+    from voiceguide.settings import build_settings
+
+    names = ("partner_a", "partner_b", "language", "voice", "rate", "volume", "output_device", "input_device", "model")
+    return build_settings({name: given.get(name) for name in names})
 
 
 @cli.command()
 @click.argument("exercise")
-@click.option("--partner-a", help="Partner A's name, as the guide will say it.")
-@click.option("--partner-b", help="Partner B's name.")
 @click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True,
               help="Who takes the first turn.")
-@click.option("--text", is_flag=True, help="Print what the guide would say instead of speaking it.")
-@listen_options
-@click.option("--time-scale", type=float, default=1.0, show_default=True, callback=positive,
-              help="Run timers and pauses this many times faster (for previews and tests).")
-@click.option("--trace", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write every event and action to this file as JSON lines.")
-@click.option("--lang", "language", help="Language pack to use (default: the exercise's language).")
-@click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Also look for exercises in this folder.")
-@voice_options
-def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str, text: bool, listen: bool | None,
-         input_device: str | None, model: str | None, time_scale: float, trace: Path | None, language: str | None,
-         dirs: tuple[Path, ...], voice: str | None, rate: int | None, volume: float | None,
-         output_device: str | None) -> None:
+@session_options
+def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale: float, trace: Path | None,
+         dirs: tuple[Path, ...], **given: object) -> None:
     """Play an exercise, step by step, through the speaker, listening for voice commands.
 
     EXERCISE is an exercise id (see 'voiceguide list') or a path to a script file.
@@ -63,11 +75,9 @@ def play(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     from voiceguide import library
     from voiceguide.errors import VoiceguideError
     from voiceguide.session import assemble, attach_listener, attach_stdin, pack_for, run, voice_lost
-    from voiceguide.settings import SessionOptions, build_settings
+    from voiceguide.settings import SessionOptions
 
-    settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "language": language,
-                               "voice": voice, "rate": rate, "volume": volume, "output_device": output_device,
-                               "input_device": input_device, "model": model})
+    settings = session_settings(**given)
     ex = library.find(exercise, dirs)
     listening = listen if listen is not None else not text
     options = SessionOptions(text=text, listen=listening, time_scale=time_scale, trace=trace, first=first)  # type: ignore[arg-type]
