@@ -164,8 +164,12 @@ class FakeRecognizer:
     (the listener cutting the utterance) came first."""
 
     def __init__(self, utterances: list[Utterance], rate: int = 16000, *, lag: float = 0.1,
-                 endpoint: float = 1.0) -> None:
+                 endpoint: float = 1.0, silence_endpoint: float = 5.0) -> None:
         self.rate = rate
+        # Vosk's endpoint rule 1: an utterance ends by itself 5 s after it began, if nothing was
+        # recognised by then - even when speech has just started (its first word is then cut).
+        self.silence_endpoint = silence_endpoint
+        self.last_final = 0.0
         self.utterances = sorted(utterances, key=lambda u: u.start)
         self.lag = lag
         self.endpoint = endpoint
@@ -185,7 +189,7 @@ class FakeRecognizer:
         return [w for i, w in enumerate(words) if self.t >= u.start + share * (i + 1) + self.lag - share / 2]
 
     def _open(self) -> list[tuple[int, Utterance]]:
-        return [(i, u) for i, u in enumerate(self.utterances) if i not in self.done and u.start <= self.t]
+        return [(i, u) for i, u in enumerate(self.utterances) if i not in self.done and u.start < self.t]
 
     def _final(self, items: list[tuple[int, Utterance]]) -> Hypothesis:
         words: list[Word] = []
@@ -196,12 +200,15 @@ class FakeRecognizer:
             words += [Word(w, u.conf, u.start + k * share, u.start + (k + 1) * share) for k, w in enumerate(heard)]
         hyp = Hypothesis(" ".join(w.text for w in words), final=True, words=tuple(words))
         self.finals.append(hyp)
+        self.last_final = self.t
         return hyp
 
     def feed(self, pcm: bytes) -> Hypothesis:
         self.samples += len(pcm) // 2
         items = self._open()
         if items and all(self.t >= u.end + self.endpoint for _, u in items):
+            return self._final(items)
+        if self.t - self.last_final >= self.silence_endpoint and not any(self._heard(u) for _, u in items):
             return self._final(items)
         return Hypothesis(" ".join(w for _, u in items for w in self._heard(u)))
 

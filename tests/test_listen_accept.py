@@ -160,27 +160,19 @@ def test_only_pause_and_stop_barge_in() -> None:
 # ---- onto the bus -----------------------------------------------------------------------------
 
 
-def test_session_gets_voice_commands_on_the_bus_and_keys_go_on() -> None:
+def test_session_gets_voice_commands_on_the_bus_and_keys_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
     from voiceguide.session import SessionParts, attach_listener
     from voiceguide.settings import Settings
 
     bus = Bus(RealClock())
     parts = SessionParts(None, KO, (), None, bus, None)  # type: ignore[arg-type]
-    source = FakeSource([Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")], 3.5)
-
-    import voiceguide.listen.build as build
-
-    rec = FakeRecognizer([Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")])
-    original = build.recognizer_factory
-    build.recognizer_factory = lambda pack, path: (lambda rate: rec)  # type: ignore[assignment]
-    try:
-        assert attach_listener(parts, Settings(model=__file__), source=source)
-        listener_stop = parts.closers[-1]
-        event = bus.queue.get(timeout=5)
-        assert event == Command("next", source="voice", text="다음")
-        listener_stop()
-    finally:
-        build.recognizer_factory = original
+    script = [Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")]
+    rec = FakeRecognizer(script)
+    monkeypatch.setattr("voiceguide.listen.build.recognizer_factory", lambda pack, path: (lambda rate: rec))
+    assert attach_listener(parts, Settings(model=__file__), source=FakeSource(script, 3.5))
+    event = bus.queue.get(timeout=30)
+    assert event == Command("next", source="voice", text="다음")
+    parts.closers[-1]()  # the listener stops with the session
     assert bus.queue.empty()
 
 
@@ -202,3 +194,15 @@ def test_sound_right_after_the_words_means_they_do_not_stand_alone() -> None:
     decisions, _ = run([Utterance(1.0, 1.4, "다음"), Utterance(1.5, 2.2, "")])
     assert accepted(decisions) == []
     assert decisions[0].reason == "no quiet after it"
+
+
+@pytest.mark.parametrize("quiet", [4.9, 5.0, 5.05, 7.0, 9.95, 12.0])
+def test_a_command_after_long_quiet_is_not_cut_by_the_recognisers_own_endpoint(quiet: float) -> None:
+    decisions, _ = run([Utterance(quiet, quiet + 0.5, "다음")])
+    assert accepted(decisions) == ["next"]
+
+
+def test_the_fake_recogniser_cuts_a_word_at_five_seconds_like_vosk() -> None:
+    # without restarting the recogniser's utterance in quiet stretches, this command would be lost
+    decisions, rec = run([Utterance(4.95, 5.45, "다음")], config=AcceptConfig(idle_reset_s=1e9))
+    assert accepted(decisions) == []

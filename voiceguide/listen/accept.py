@@ -46,6 +46,7 @@ class AcceptConfig:
     margin_db: float = 3.0  # this far above the noise floor counts as sound
     quiet_db: float = -50.0  # at or below this (dBFS) is always quiet
     floor_rise_db_s: float = 2.0  # how fast the noise floor estimate may climb
+    idle_reset_s: float = 2.0  # in longer quiet, restart the recogniser's utterance (see `idle`)
     tail_s: float = 0.5  # the guide counts as sounding this long after its sound ends
     barge_in: frozenset[str] = frozenset({"pause", "stop"})
     barge_margin_db: float = 6.0  # a barge-in must be this much louder than the guide at the mic
@@ -82,6 +83,7 @@ class Acceptor:
         self._utt_start: float | None = None  # first sound of the open utterance
         self._utt_pre_gap = float("inf")  # quiet before it
         self._utt_peak = -200.0
+        self._closed_at = 0.0  # when the recogniser's last utterance was closed
         self._guide_levels: deque[float] = deque(maxlen=400)
         self._guide_texts: deque[str] = deque(maxlen=3)
 
@@ -143,10 +145,19 @@ class Acceptor:
         return (self._utt_start is not None and self._loud_end is not None
                 and t - self._loud_end >= self.config.end_quiet_s - 1e-9)
 
+    def idle(self, t: float) -> bool:
+        """Quiet for a while with no utterance open: restart the recogniser's utterance now (hand
+        its final to `close`). Vosk ends an utterance by itself after 5 s of silence (endpoint rule 1);
+        when someone starts speaking just then, it cuts their first word in two. Restarting it in
+        every quiet stretch keeps that from ever lining up with speech."""
+        quiet_since = max(self._closed_at, self._loud_end if self._loud_end is not None else 0.0)
+        return self._utt_start is None and t - quiet_since >= self.config.idle_reset_s
+
     def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
         """The recogniser's final result for the utterance that just ended."""
         start_sound, pre_gap, peak = self._utt_start, self._utt_pre_gap, self._utt_peak
         self._utt_start = None
+        self._closed_at = t
         if not hyp.text:
             return []
         c = self.config
@@ -162,9 +173,10 @@ class Acceptor:
         reason = ""
         if conf is not None and conf < c.conf_min:
             reason = f"low confidence {conf:.2f} < {c.conf_min:.2f}"
-        elif pre_gap < c.end_quiet_s or (start is not None and start_sound is not None
-                                          and start - start_sound > c.edge_slack_s):
-            reason = "no quiet before it"
+        elif pre_gap < c.end_quiet_s:
+            reason = f"no quiet before it ({pre_gap:.2f} s)"
+        elif start is not None and start_sound is not None and start - start_sound > c.edge_slack_s:
+            reason = f"no quiet before it (sound from {start_sound:.2f} s, words from {start:.2f} s)"
         elif end is not None and self._loud_end is not None and self._loud_end - end > c.edge_slack_s:
             reason = "no quiet after it"
         elif start_sound is not None and self._loud_end is not None and self._loud_end - start_sound > c.max_command_s:

@@ -163,7 +163,7 @@ class Listener:
                 if self.on_hypothesis is not None:
                     self.on_hypothesis(hyp, t)
                 decisions = self.acceptor.step(hyp, t, block_s, level)
-                if self.acceptor.over(t):
+                if self.acceptor.over(t) or self.acceptor.idle(t):
                     final = rec.finish()
                     if self.on_hypothesis is not None:
                         self.on_hypothesis(final, t)
