@@ -75,6 +75,18 @@ def unknown_words(model: Any, words: Iterable[str]) -> list[str]:
     return [w for w in words if model.vosk_model_find_word(w) < 0]
 
 
+def _seed_dither() -> None:
+    """Kaldi adds random dither to every frame of features, drawn from the C library's rand().
+    Seeding it as a recogniser starts makes the same audio always give the same words, whatever
+    the process decoded before (tests and benchmarks are reproducible; listening is unchanged)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).srand(1)
+    except (OSError, AttributeError):  # pragma: no cover - no C library to reach
+        pass
+
+
 class VoskRecognizer:
     """A Vosk KaldiRecognizer restricted to a grammar. Vosk resamples itself: give it the real rate."""
 
@@ -84,6 +96,7 @@ class VoskRecognizer:
         self._model = model
         self.rate = rate
         self.grammar = self._grammar(phrases, distractors)
+        _seed_dither()
         # ensure_ascii=False: escaped Korean words are all "missing in vocabulary" to Vosk.
         self._rec = vosk.KaldiRecognizer(model, float(rate), json.dumps(self.grammar, ensure_ascii=False))
         # SetPartialWords is not used: with a grammar it empties the partial results (vosk 0.3.45).
