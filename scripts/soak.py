@@ -33,6 +33,7 @@ import resource
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import listen_corpus as corpus  # noqa: E402
 
 from voiceguide import library  # noqa: E402
-from voiceguide.events import CancelTimer, Command, End, EnterStep, StartTimer  # noqa: E402
+from voiceguide.events import CancelTimer, Chime, Command, End, EnterStep, Ignored, PlayClip, Speak, StartTimer  # noqa: E402
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.build import cached_model, make_listener, model_path  # noqa: E402
 from voiceguide.plan import PauseStep, TimerStep  # noqa: E402
@@ -105,8 +106,9 @@ class ConversationSource:
         phrases = set(pack.phrases())
         sentences = [s for s in corpus.CONVERSATION if s.strip() not in phrases]
         rng = random.Random(seed)
-        self.clips = [corpus.synth(s, rng.choice(corpus.VOICES), rng.choice(corpus.SPEEDS), rng.randint(35, 65)).audio
+        self.clips = [(s, corpus.synth(s, rng.choice(corpus.VOICES), rng.choice(corpus.SPEEDS), rng.randint(35, 65)))
                       for s in sentences for _ in range(2)]
+        self.said: deque[tuple[float, float, str]] = deque(maxlen=1000)  # recent (start, end, text)
         self.rng = rng
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,14 +119,15 @@ class ConversationSource:
         import numpy as np
 
         rng = self.rng
-        parts, seconds = [], 0.0
+        parts, seconds, t0 = [], 0.0, self.sent / self.rate
         while seconds < 30.0:
             r = rng.random()
             gap = rng.uniform(0.3, 1.5) if r < 0.7 else rng.uniform(2.0, 6.0) if r < 0.95 else rng.uniform(8.0, 20.0)
             parts.append(corpus.silence(gap))
-            clip = rng.choice(self.clips)
-            parts.append(clip)
-            seconds += gap + len(clip) / self.rate
+            text, clip = rng.choice(self.clips)
+            parts.append(clip.audio)
+            self.said.append((t0 + seconds + gap + clip.start, t0 + seconds + gap + clip.end, text))
+            seconds += gap + len(clip.audio) / self.rate
         return corpus.add_noise(np.concatenate(parts), self.snr_db, seed=k)
 
     def start(self, put) -> None:  # type: ignore[no-untyped-def]
@@ -197,7 +200,10 @@ class Couple:
                     bus.post(Command("resume"))
                     resume_at = None
                 continue
-            if bus.awaiting_input.is_set() and not engine.paused:
+            if engine.paused:  # a pause it did not ask for (a wrong voice command): carry on soon
+                resume_at = t + self.rng.uniform(3.0, 8.0)
+                continue
+            if bus.awaiting_input.is_set():
                 if waiting_since is None:
                     waiting_since = t
                 elif t - waiting_since >= 4.0:
@@ -212,7 +218,9 @@ class Couple:
 
 
 def timer_drifts(log: list[tuple[float, object]], plan) -> list[float]:  # type: ignore[no-untyped-def]
-    """For every timed step that ran to its end: (sum of its running stretches) - (the script's time)."""
+    """For every timed step that ran to its end: (sum of its running stretches) - (the script's time).
+    A silence ends with whatever comes after it (the next step, or the closing line); a timed turn
+    ends with its CancelTimer (its warning chime sounds while it runs)."""
     drifts = []
     index, ran, started, complete = None, 0.0, None, False
 
@@ -221,10 +229,11 @@ def timer_drifts(log: list[tuple[float, object]], plan) -> list[float]:  # type:
             drifts.append(ran - plan[index].seconds)
 
     for t, message in log:
+        if started is not None and isinstance(plan[index], PauseStep) and isinstance(
+                message, (EnterStep, End, Speak, PlayClip, Chime)):
+            ran += t - started  # the silence ran out
+            started, complete = None, True
         if isinstance(message, (EnterStep, End)):
-            if started is not None:  # a silence runs out by moving on to the next step
-                ran += t - started
-                started, complete = None, True
             close_step()
             index = message.index if isinstance(message, EnterStep) else None
             ran, started, complete = 0.0, None, False
@@ -243,6 +252,7 @@ def main() -> None:
     ap.add_argument("--exercise", default="ko-presence", help="exercise played over and over")
     ap.add_argument("--model", help="model folder (default: found as 'play' finds it)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every timer and command on stderr")
     args = ap.parse_args()
 
     exercise = library.find(args.exercise, ())
@@ -258,7 +268,9 @@ def main() -> None:
 
     def on_decision(decision) -> None:  # type: ignore[no-untyped-def]
         if decision.accepted:
-            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf}")
+            lo, hi = (decision.start or decision.t) - 0.3, (decision.end or decision.t) + 0.3
+            spoken = [text for start, end, text in list(source.said) if start < hi and end > lo]
+            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} (spoken: {spoken})")
             if current:
                 current[0].bus.post(Command(decision.name, source="voice", text=decision.text))
 
@@ -280,7 +292,13 @@ def main() -> None:
             couple.parts = parts
             run(parts)
             sessions += 1
-            drifts += timer_drifts(log, parts.plan)
+            found = timer_drifts(log, parts.plan)
+            drifts += found
+            if args.verbose:
+                for t, message in log:
+                    if isinstance(message, (StartTimer, CancelTimer, EnterStep, End, Command, Ignored)):
+                        print(f"  {t:9.3f} {message}", file=sys.stderr)
+                print("drifts:", [round(d, 3) for d in found], file=sys.stderr)
     clock.finished.set()
     couple.stop()
     audio_s = clock.t

@@ -18,7 +18,7 @@ sys.path.insert(0, str(SCRIPTS))
 def test_drift_is_the_time_a_timer_ran_against_the_script() -> None:
     from soak import timer_drifts
 
-    from voiceguide.events import CancelTimer, End, EnterStep, StartTimer
+    from voiceguide.events import CancelTimer, End, EnterStep, Speak, StartTimer
     from voiceguide.plan import PauseStep, SayStep, TimerStep
 
     plan = (SayStep(text="hi", line=1), TimerStep(seconds=60.0, line=2), PauseStep(seconds=6.0, line=3))
@@ -28,7 +28,8 @@ def test_drift_is_the_time_a_timer_ran_against_the_script() -> None:
         (12.0, CancelTimer(50.0)), (20.0, StartTimer(50.0, "timer")),  # paused for 8 s
         (70.3, CancelTimer(0.0)),  # ran 10 + 50.3 s: 0.3 s too long
         (72.0, EnterStep(2, "pause", 3)), (72.0, StartTimer(6.0, "pause")),
-        (77.5, End("completed")),  # the silence ended 0.5 s early
+        (77.5, Speak("Goodbye.", 9, system=True)),  # the silence ended 0.5 s early: the closing line
+        (80.0, End("completed")),
     ]
     assert timer_drifts(log, plan) == pytest.approx([0.3, -0.5])
     stopped = log[:5] + [(30.0, CancelTimer(40.0)), (31.0, End("stopped"))]
