@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.fakes import FakeRecognizer, FlakySource, Utterance
 from voiceguide.events import Announce, Command
 from voiceguide.lang import load_pack
@@ -151,3 +153,110 @@ def test_a_corrupt_model_is_said_once_aloud_and_on_stderr(tmp_path) -> None:
     assert event.text.startswith(KO.lines.no_model.split("{")[0].strip())
     assert bus.queue.empty()
     assert started  # the model is found; it is loading it that fails, in the listener's thread
+
+
+# ---- on the virtual sound card: the real process, PortAudio and PulseAudio ---------------------
+
+
+def _kill_mic_stream(card) -> None:  # type: ignore[no-untyped-def]
+    """Cut the program's recording stream off at the sound server, as an unplugged device does."""
+    import socket
+
+    card.pactl("load-module", "module-cli-protocol-unix")
+    outputs = card.pactl("list", "short", "source-outputs").stdout.splitlines()
+    ids = [line.split()[0] for line in outputs if "protocol-native" in line]
+    assert ids, outputs
+    with socket.socket(socket.AF_UNIX) as cli:
+        cli.connect(str(card.runtime / "pulse" / "cli"))
+        for i in ids:
+            cli.sendall(f"kill-source-output {i}\n".encode())
+        time.sleep(0.3)
+
+
+def _restore_loopbacks(card) -> None:  # type: ignore[no-untyped-def]
+    """PulseAudio moves the card's silence loopbacks onto a source that appears (here the new vmic,
+    which would feed the mic back into itself): put them back on the silence source."""
+    card.pactl("set-default-source", "vmic")
+    for line in card.pactl("list", "short", "source-outputs").stdout.splitlines():
+        if "module-loopback" in line:
+            card.pactl("move-source-output", line.split()[0], "silence")
+
+
+@pytest.mark.slow
+def test_the_microphone_unplugged_and_plugged_back_in_a_real_session(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    import numpy as np
+
+    from tests.listen_real import corpus, korean_model
+    from tests.pulse import VirtualSoundCard, missing_tools
+
+    korean_model()
+    if missing_tools():
+        pytest.skip(f"the virtual sound card needs {', '.join(missing_tools())}")
+    next_wav = tmp_path / "next.wav"
+    corpus.write_wav(next_wav, np.concatenate([corpus.silence(0.5), corpus.synth("다음", "ko", 160).audio,
+                                               corpus.silence(0.5)]))
+    trace = tmp_path / "trace.jsonl"
+    data = Path(__file__).resolve().parent / "data"
+    with VirtualSoundCard(tmp_path / "card") as card:
+        env = dict(card.env, PULSE_SOURCE="vmic")  # this microphone, not whatever else is there
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "play", str(data / "ko-short.yaml"), "--text", "--listen",
+             "--time-scale", "10", "--trace", str(trace)],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8")
+        out: list[str] = []
+        err: list[str] = []
+        for stream, lines in ((proc.stdout, out), (proc.stderr, err)):
+            threading.Thread(target=lambda s=stream, l=lines: l.extend(iter(s.readline, "")), daemon=True).start()
+
+        def wait_for(text: str, lines: list[str], seconds: float = 20.0) -> bool:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and proc.poll() is None:
+                if any(text in line for line in lines):
+                    return True
+                time.sleep(0.05)
+            return False
+
+        try:
+            assert wait_for(KO.lines.ready, out)  # waiting for "next"
+            deadline = time.monotonic() + 20
+            while "protocol-native" not in card.pactl("list", "short", "source-outputs").stdout:
+                assert time.monotonic() < deadline, "the listener never opened the microphone"
+                time.sleep(0.1)
+            module = next(line.split()[0] for line in card.pactl("list", "short", "modules").stdout.splitlines()
+                          if "module-remap-source" in line)
+            card.pactl("unload-module", module)  # the microphone goes away ...
+            _kill_mic_stream(card)  # ... and with it the stream
+            assert wait_for(KO.lines.mic_lost, out), "".join(err)
+            assert wait_for(KO.lines.mic_lost, err)
+            time.sleep(5)  # two or three tries to open it fail meanwhile; nothing more is said
+            assert proc.poll() is None
+            card.pactl("load-module", "module-remap-source", "source_name=vmic", "master=vmicsink.monitor")
+            _restore_loopbacks(card)
+            assert wait_for(KO.lines.mic_back, out), "".join(err)
+            time.sleep(1.0)
+            for _ in range(3):  # voice commands work again
+                card.play_into_mic(next_wav)
+                if wait_for("[timer", out, 3.0):
+                    break
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    stdout, stderr = "".join(out), "".join(err)
+    assert proc.returncode == 0, stderr
+    assert "session completed" in stderr and "Traceback" not in stderr
+    assert stdout.count(KO.lines.mic_lost) == 1 and stderr.count(KO.lines.mic_lost) == 1
+    assert stdout.count(KO.lines.mic_back) == 1 and stderr.count(KO.lines.mic_back) == 1
+    records = [json.loads(line) for line in trace.read_text("utf-8").splitlines()]
+    assert [r["text"] for r in records if r["kind"] == "announce"] == [KO.lines.mic_lost, KO.lines.mic_back]
+    voice = [r for r in records if r["kind"] == "command" and r.get("source") == "voice"]
+    assert voice and voice[0]["name"] == "next"
