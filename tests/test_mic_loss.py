@@ -22,7 +22,8 @@ def listen(source: FlakySource, utterances: list[Utterance], *, until, retry_s: 
     listener = Listener(source, lambda rate: FakeRecognizer(utterances), Acceptor(KO.commands),
                         lambda d: events.append(("decision", d)), highpass=False, denoise=False,
                         on_lost=lambda reason: events.append(("lost", reason)),
-                        on_back=lambda: events.append(("back", None)), retry_s=retry_s, stall_s=stall_s)
+                        on_back=lambda: events.append(("back", None)), reconnect=True, retry_s=retry_s,
+                        stall_s=stall_s)
     listener.start()
     deadline = time.monotonic() + timeout
     while not until(events) and time.monotonic() < deadline:
@@ -70,13 +71,24 @@ def test_a_microphone_that_cannot_be_opened_at_first_is_waited_for() -> None:
     assert "cannot open" in events[0][1]
 
 
+def test_without_reconnect_a_microphone_that_cannot_be_opened_is_an_error_at_once() -> None:
+    from voiceguide.errors import NoAudioDevice
+
+    source = FlakySource(["fail", (1.0, "stall")])
+    listener = Listener(source, lambda rate: FakeRecognizer([]), Acceptor(KO.commands), print,
+                        highpass=False, denoise=False)
+    listener.start()
+    assert listener.wait(5)
+    assert isinstance(listener.error, NoAudioDevice) and len(source.starts) == 1
+
+
 def test_a_wav_file_just_ends() -> None:
     from tests.fakes import FakeSource
 
     source = FakeSource([], 1.0)
     events: list = []
     listener = Listener(source, lambda rate: FakeRecognizer([]), Acceptor(KO.commands), events.append,
-                        highpass=False, denoise=False, on_lost=events.append, stall_s=0.1)
+                        highpass=False, denoise=False, on_lost=events.append, reconnect=True, stall_s=0.1)
     listener.start()
     assert listener.wait(5)
     assert events == []

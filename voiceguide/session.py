@@ -134,7 +134,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
         unavailable(exc)
         return False
     gate = gate if gate is not None else getattr(parts, "playstate", None)
-    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable,  # type: ignore[arg-type]
+    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
                              on_back=lambda: announce(pack.lines.mic_back))
     listener.start()

@@ -48,10 +48,11 @@ class Listener:
     """Runs in its own thread. The recogniser is made there too (`make_recognizer(rate)` loads the
     model, which takes seconds), so a session can start speaking while the model loads.
 
-    A live source (a microphone: `source.live`) can fail or fall silent mid-session: its stream
-    ends, or no block comes for `stall_s`. Then `on_lost(reason)` is called once, the stream is
-    closed, and opening it is tried again every `retry_s` (waiting, not spinning); when blocks flow
-    again, `on_back()`. A file source just ends."""
+    With `reconnect` (a session), a live source (a microphone: `source.live`) that cannot be opened,
+    fails or falls silent (no block for `stall_s`) is waited for: `on_lost(reason)` is called once,
+    the stream is closed, and opening it is tried again every `retry_s` (waiting, not spinning); when
+    blocks flow again, `on_back()`. Without it (listen, mic-test) a microphone that cannot be opened
+    is an error at once and one that ends just ends, like a file."""
 
     def __init__(
         self,
@@ -67,6 +68,7 @@ class Listener:
         on_back: Callable[[], None] | None = None,
         highpass: bool = True,
         denoise: bool = True,
+        reconnect: bool = False,
         retry_s: float = 2.0,
         stall_s: float = 3.0,
     ) -> None:
@@ -81,6 +83,7 @@ class Listener:
         self.on_hypothesis = on_hypothesis
         self.on_lost = on_lost
         self.on_back = on_back
+        self.reconnect = reconnect
         self.retry_s = retry_s
         self.stall_s = stall_s
         self.ready = threading.Event()  # the model is loaded and audio flows
@@ -119,7 +122,7 @@ class Listener:
 
     @property
     def _live(self) -> bool:
-        return bool(getattr(self.source, "live", False))
+        return self.reconnect and bool(getattr(self.source, "live", False))
 
     def _open(self) -> None:
         """Start the source as a new generation; a live source's failure is left to the caller."""
