@@ -287,7 +287,7 @@ def main() -> None:
             log: list[tuple[float, object]] = []
             parts = assemble(exercise, Settings(), options, clock=clock, bus=Bus(clock),
                              output_factory=lambda bus: TextOutput(bus, stream=devnull))
-            parts.observers.append(lambda wall, message: log.append((clock.now(), message)))
+            parts.observers.append(lambda wall, message, log=log: log.append((clock.now(), message)))
             current[:] = [parts]
             couple.parts = parts
             run(parts)
@@ -319,6 +319,7 @@ def main() -> None:
         "sessions": sessions,
         "timers_measured": len(drifts),
         "timer_drift_mean_s": round(sum(drifts) / len(drifts), 3) if drifts else None,
+        "rss_peak_growth_mb": round(max(after) - after[0], 2) if after else None,  # the worst moment
         "rss_after_warmup_mb": round(after[0], 1) if after else None,
         "rss_end_mb": round(after[-1], 1) if after else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
