@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(espeak-ng libespeak-ng1 libportaudio2 sox alsa-utils pulseaudio pulseaudio-utils libasound2-plugins
-          shellcheck systemd)
+          shellcheck systemd strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

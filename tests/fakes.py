@@ -258,3 +258,55 @@ class FakeGate:
     @property
     def text(self) -> str | None:
         return next((text for s, e, text in self.spans if s <= self.now <= e), None)
+
+
+# ---- a microphone that goes away and comes back (mic-loss tests) ------------------------------
+
+
+class FlakySource:
+    """A live source (like MicSource) following a plan, one entry per `start`: "fail" (cannot be
+    opened: NoAudioDevice), or (seconds, then): that much audio — level following the utterances on
+    the timeline of all audio delivered so far — then "end" (the stream ends by itself, as a failed
+    PortAudio stream does) or "stall" (no more blocks, the stream stays open). Counts open streams."""
+
+    live = True
+
+    def __init__(self, plan: list, utterances: list[Utterance] = (), rate: int = 16000,  # type: ignore[assignment,type-arg]
+                 block_s: float = 0.05) -> None:
+        self.rate = rate
+        self.name = "flaky mic"
+        self.plan = list(plan)
+        self.utterances = list(utterances)
+        self.block = int(rate * block_s)
+        self.sent = 0
+        self.starts: list[float] = []  # time.monotonic() of every start
+        self.open = 0
+        self.max_open = 0
+
+    def start(self, put) -> None:  # type: ignore[no-untyped-def]
+        import time
+
+        import numpy as np
+
+        from voiceguide.errors import NoAudioDevice
+
+        self.starts.append(time.monotonic())
+        step = self.plan.pop(0) if self.plan else (0.0, "stall")
+        if step == "fail":
+            raise NoAudioDevice("cannot open the microphone 'flaky mic': device unavailable")
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
+        seconds, then = step
+        rng = np.random.default_rng(len(self.starts))
+        for _ in range(int(seconds * self.rate) // self.block):
+            t = (self.sent + self.block / 2) / self.rate
+            db = max([u.level for u in self.utterances if u.start <= t < u.end], default=-100.0)
+            x = rng.standard_normal(self.block) * 32768 * 10 ** (db / 20) if db > -99 else np.zeros(self.block)
+            put(np.clip(x, -32768, 32767).astype(np.int16).tobytes())
+            self.sent += self.block
+        if then == "end":
+            put(None)
+
+    def stop(self) -> None:
+        if self.open:
+            self.open -= 1

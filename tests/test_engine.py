@@ -10,6 +10,7 @@ from tests.fakes import FakeClock
 from voiceguide.engine import STOP_CONFIRM_S, Engine
 from voiceguide.events import (
     COMMANDS,
+    Announce,
     TOGGLE,
     CancelTimer,
     Chime,
@@ -434,3 +435,84 @@ def test_a_turns_block_runs_once_for_each_partner(tmp_path):
         assert said == ["Hello Sam and Alex."] + expected
         turns = [a.turn for a in d.actions if isinstance(a, EnterStep)]
         assert turns == [None, first, first, *(("b",) if first == "a" else ("a",)) * 2]
+
+
+# ---- announcements from outside the script (microphone lost or back, no speech model) ---------
+
+
+def test_an_announcement_interrupts_the_line_which_then_starts_again():
+    d = Driver([SAY1, SAY2])
+    out = d.send(Announce("The microphone is back."))
+    assert isinstance(out[0], StopAudio)
+    said = sounds(out)[-1]
+    assert said.text == "The microphone is back." and said.system
+    assert not d.engine.awaiting_input
+    out = d.finish_sound()
+    assert [s.text for s in sounds(out)] == ["first line"]
+    d.finish_sound()
+    assert d.last_sound().text == "second line"
+
+
+def test_an_announcement_freezes_a_timer_and_gives_back_the_time_left():
+    d = Driver([SAY1, TimerStep(60.0, warn=10.0), SAY2])
+    d.finish_sound()
+    d.advance(20)
+    out = d.send(Announce("no mic"))
+    assert CancelTimer(40.0) in out
+    assert d.engine.wakeup_at is None  # frozen while the aside is said
+    d.advance(5)
+    out = d.finish_sound()
+    assert StartTimer(40.0, "timer") in out
+    assert [s for s in sounds(out)] == []  # the timer carries on silently
+    d.advance(39.9)
+    assert d.engine.index == 1 and d.engine.phase == "timing"
+    d.advance(0.2)
+    assert d.engine.phase == "timer_end"
+
+
+def test_an_announcement_while_paused_stays_paused():
+    d = Driver([SAY1, SAY2])
+    d.cmd("pause")
+    d.finish_sound()
+    out = d.send(Announce("no mic"))
+    assert sounds(out)[-1].text == "no mic"
+    assert not d.engine.paused
+    out = d.finish_sound()
+    assert d.engine.paused and sounds(out)[-1].text == LINES.paused
+    d.cmd("resume")
+    assert d.last_sound().text == "first line"
+
+
+def test_an_announcement_during_help_while_paused_still_returns_to_paused():
+    d = Driver([SAY1, SAY2])
+    d.cmd("pause")
+    d.cmd("help")
+    d.send(Announce("no mic"))
+    d.finish_sound()
+    assert d.engine.paused
+
+
+def test_an_announcement_at_a_wait_keeps_waiting_without_repeating_the_reminder():
+    d = Driver([SayStep("hello", wait_next=True), SAY2])
+    d.finish_sound()
+    d.finish_sound()  # the "say next" reminder
+    d.send(Announce("no mic"))
+    out = d.finish_sound()
+    assert sounds(out) == [] and d.engine.awaiting_input
+    d.cmd("next")
+    assert d.last_sound().text == "second line"
+
+
+def test_an_announcement_while_closing_is_only_traced():
+    d = Driver([SAY1])
+    d.finish_sound()
+    assert d.engine.phase == "closing"
+    out = d.send(Announce("no mic"))
+    assert out == [Ignored("announce", "the session is closing")]
+    d.finish_sound()
+    assert d.engine.end_reason == "completed"
+
+
+def test_an_announcement_before_the_start_or_after_the_end_does_nothing():
+    engine = Engine((SAY1,), LINES)
+    assert engine.handle(Announce("x"), 0.0) == []

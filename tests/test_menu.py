@@ -159,3 +159,12 @@ def test_menu_cli_chooses_by_title_plays_and_chooses_again_by_number(tmp_path):
 def test_menu_cli_ends_when_stdin_ends_with_voice_off():
     result = run_menu_cli("", "--no-listen")
     assert result.returncode == 0, result.stderr
+
+
+def test_an_announcement_is_said_in_the_menu_too():
+    from voiceguide.events import Announce
+
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    assert said(menu.handle(Announce("The microphone is back."), 0)) == ["The microphone is back."]
+    assert not menu.ended

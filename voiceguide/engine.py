@@ -16,6 +16,7 @@ from typing import Literal
 from voiceguide.events import (
     TOGGLE,
     Action,
+    Announce,
     CancelTimer,
     Chime,
     Choice,
@@ -131,6 +132,8 @@ class Engine:
         elif isinstance(event, InputClosed):
             self._input_closed = True
             actions = []
+        elif isinstance(event, Announce):
+            actions = self._announce(event.text, now)
         elif isinstance(event, Choice):
             actions = [Ignored(f"choose {event.id}", "an exercise is already playing")]
         else:
@@ -310,6 +313,13 @@ class Engine:
             return actions + self._back(now)
         return actions + [Ignored(name, "unknown command")]
 
+    def _announce(self, text: str, now: float) -> list[Action]:
+        """An aside from outside the script. While the closing line plays there is nothing left to
+        interrupt: it is only traced. A pending stop confirmation is let go, as any other word does."""
+        if self.phase == "closing":
+            return [Ignored("announce", "the session is closing")]
+        return self._hold_for("aside", text, now)
+
     # ---- commands ----------------------------------------------------------------------------
 
     def _next(self, now: float) -> list[Action]:
@@ -379,7 +389,8 @@ class Engine:
             remaining,
             warn_remaining,
             token,
-            resume_to_pause=reason != "pause" and previous is not None and previous.reason == "pause",
+            resume_to_pause=reason != "pause" and previous is not None
+            and (previous.reason == "pause" or previous.resume_to_pause),
         )
         actions.append(Speak(text, token, audio=audio, system=audio is None))
         return actions

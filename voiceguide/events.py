@@ -52,7 +52,15 @@ class InputClosed:
     """No command can ever arrive again (stdin ended and voice is off)."""
 
 
-Event = Command | Tick | PlaybackDone | InputClosed | Choice
+@dataclass(frozen=True)
+class Announce:
+    """Something outside the script the couple must hear (the microphone went away or came back, voice
+    commands are unavailable): said as an aside, after which the interrupted line starts again."""
+
+    text: str
+
+
+Event = Command | Tick | PlaybackDone | InputClosed | Choice | Announce
 
 
 # ---- actions ----------------------------------------------------------------------------------
@@ -151,6 +159,7 @@ _KINDS: dict[type, str] = {
     Ignored: "ignored",
     End: "end",
     Choice: "choice",
+    Announce: "announce",
     Chosen: "menu_choice",
 }
 

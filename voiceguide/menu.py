@@ -17,6 +17,7 @@ from typing import Literal
 from voiceguide.events import (
     TOGGLE,
     Action,
+    Announce,
     Choice,
     Chosen,
     Command,
@@ -120,6 +121,8 @@ class Menu:
             return self._choose(event.id)
         if isinstance(event, Command):
             return self._command(event.name)
+        if isinstance(event, Announce):  # the microphone went away or came back
+            return [StopAudio(), self._say(event.text)]
         if isinstance(event, Tick):
             return []
         raise TypeError(f"unknown event {event!r}")

@@ -97,11 +97,12 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
                     on_lost: Callable[[], None] | None = None) -> Any:
     """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
-    thread while the first lines are spoken. Without a model or microphone: one clean message (the
-    pack's `no_model` line, on stderr) and the session carries on with the keys. True if listening
-    started (it can still fail later, with the same message): the Listener, else None."""
+    thread while the first lines are spoken. Without a model or microphone: the pack's `no_model`
+    line, said once (spoken, and on stderr), and the session carries on with the keys. A microphone
+    that goes away mid-session: `mic_lost`, said once, and `mic_back` when it returns (the listener
+    keeps trying it). The Listener if listening started (it can still fail later, with the same message), else None."""
     from voiceguide.errors import VoiceguideError
-    from voiceguide.events import Command
+    from voiceguide.events import Announce, Command
     from voiceguide.listen.build import make_listener, model_path
     from voiceguide.listen.source import MicSource
 
@@ -109,10 +110,16 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     say = warn or (lambda text: print(f"voiceguide: {text}", file=sys.stderr))
     reported = []
 
+    def announce(spoken: str, detail: str = "") -> None:
+        say(f"{spoken} {detail}".strip())
+        if not parts.bus.closed.is_set():
+            parts.bus.post(Announce(spoken))
+
     def unavailable(exc: VoiceguideError) -> None:
         if not reported:
             reported.append(exc)
-            say(pack.lines.no_model.format(how=f"({exc})"))
+            line = pack.lines.no_model.format(how=f"({exc})")
+            announce(line)
             if on_lost is not None:
                 on_lost()
 
@@ -127,7 +134,9 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
         unavailable(exc)
         return None
     gate = gate if gate is not None else getattr(parts, "playstate", None)
-    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable)  # type: ignore[arg-type]
+    listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
+                             on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
+                             on_back=lambda: announce(pack.lines.mic_back))
     listener.start()
     parts.closers.append(listener.stop)
     return listener

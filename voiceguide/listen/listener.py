@@ -46,7 +46,13 @@ class Highpass:
 
 class Listener:
     """Runs in its own thread. The recogniser is made there too (`make_recognizer(rate)` loads the
-    model, which takes seconds), so a session can start speaking while the model loads."""
+    model, which takes seconds), so a session can start speaking while the model loads.
+
+    With `reconnect` (a session), a live source (a microphone: `source.live`) that cannot be opened,
+    fails or falls silent (no block for `stall_s`) is waited for: `on_lost(reason)` is called once,
+    the stream is closed, and opening it is tried again every `retry_s` (waiting, not spinning); when
+    blocks flow again, `on_back()`. Without it (listen, mic-test) a microphone that cannot be opened
+    is an error at once and one that ends just ends, like a file."""
 
     def __init__(
         self,
@@ -58,8 +64,13 @@ class Listener:
         on_error: Callable[[VoiceguideError], None] | None = None,
         on_level: Callable[[float, float], None] | None = None,
         on_hypothesis: Callable[[Hypothesis, float], None] | None = None,
+        on_lost: Callable[[str], None] | None = None,
+        on_back: Callable[[], None] | None = None,
         highpass: bool = True,
         denoise: bool = True,
+        reconnect: bool = False,
+        retry_s: float = 2.0,
+        stall_s: float = 3.0,
     ) -> None:
         self.highpass = highpass
         self.denoise = denoise
@@ -70,10 +81,18 @@ class Listener:
         self.on_error = on_error
         self.on_level = on_level
         self.on_hypothesis = on_hypothesis
+        self.on_lost = on_lost
+        self.on_back = on_back
+        self.reconnect = reconnect
+        self.retry_s = retry_s
+        self.stall_s = stall_s
         self.ready = threading.Event()  # the model is loaded and audio flows
         self.done = threading.Event()
         self.error: VoiceguideError | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        # (stream generation, block); None as the block: that stream ended. A late end from a
+        # stream already given up on carries an old generation and is ignored.
+        self._queue: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
+        self._generation = 0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._vocabulary: tuple[Mapping[str, Sequence[str]], Sequence[str], Mapping[str, Sequence[str]]] | None = None
@@ -115,7 +134,7 @@ class Listener:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._queue.put(None)
+        self._queue.put((-1, None))
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -133,6 +152,32 @@ class Listener:
             self.done.set()
             self.ready.set()
 
+    @property
+    def _live(self) -> bool:
+        return self.reconnect and bool(getattr(self.source, "live", False))
+
+    def _open(self) -> None:
+        """Start the source as a new generation; a live source's failure is left to the caller."""
+        self._generation += 1
+        generation = self._generation
+        self.source.start(lambda pcm: self._queue.put((generation, pcm)))
+
+    def _close_source(self) -> None:
+        try:
+            self.source.stop()
+        except Exception:  # a stream that has failed may fail to stop too: it is closed regardless
+            pass
+
+    def _reopen(self) -> bool:
+        """Try the live source again every `retry_s` until it opens (True) or the listener stops."""
+        while not self._stopping.wait(self.retry_s):
+            try:
+                self._open()
+                return True
+            except VoiceguideError:
+                self._close_source()
+        return False
+
     def _listen(self) -> None:
         rec = self.make_recognizer(self.source.rate)
         if self._stopping.is_set():
@@ -140,14 +185,55 @@ class Listener:
         rate = self.source.rate
         highpass = Highpass(rate) if self.highpass else None
         denoise = Denoiser(rate) if self.denoise else None
-        self.source.start(self._queue.put)
+        lost = False  # the live source failed and has not delivered since
+        try:
+            self._open()
+        except VoiceguideError as exc:
+            if not self._live:
+                raise
+            lost = True
+            self._lose(str(exc))
+            if not self._reopen():
+                return
         self.ready.set()
         samples = 0
         try:
             while True:
-                pcm = self._queue.get()
-                if pcm is None or self._stopping.is_set():
+                try:
+                    generation, pcm = self._queue.get(timeout=self.stall_s if self._live else None)
+                except queue.Empty:
+                    if not lost:  # no sound at all: as good as gone
+                        rec.finish()
+                        self.acceptor.close(Hypothesis(""), samples / rate)
+                        self._lose(f"no sound from {self.source.name!r} for {self.stall_s:g} s")
+                        lost = True
+                    else:
+                        self._close_source()
+                    if not self._reopen():
+                        break
+                    continue
+                if self._stopping.is_set():
                     break
+                if generation != self._generation:
+                    continue  # from a stream already given up on
+                if pcm is None:
+                    if not self._live:
+                        break
+                    if not lost:
+                        # the utterance in progress was cut off: it cannot be a command
+                        rec.finish()
+                        self.acceptor.close(Hypothesis(""), samples / rate)
+                        self._lose(f"the stream from {self.source.name!r} ended")
+                        lost = True
+                    else:
+                        self._close_source()
+                    if not self._reopen():
+                        break
+                    continue
+                if lost:
+                    lost = False
+                    if self.on_back is not None:
+                        self.on_back()
                 if highpass is not None:
                     pcm = highpass(pcm)
                 if denoise is not None:
@@ -170,8 +256,13 @@ class Listener:
                     decisions += self.acceptor.close(final, t)
                 for decision in decisions:
                     self.on_decision(decision)
-            if not self._stopping.is_set():
+            if not self._stopping.is_set() and not lost:
                 for decision in self.acceptor.close(rec.finish(), samples / rate):
                     self.on_decision(decision)
         finally:
-            self.source.stop()
+            self._close_source()
+
+    def _lose(self, reason: str) -> None:
+        self._close_source()
+        if self.on_lost is not None:
+            self.on_lost(reason)

@@ -76,7 +76,10 @@ class WavSource:
 
 
 class MicSource:
-    """A sounddevice input stream at the device's own rate, mono, in small blocks."""
+    """A sounddevice input stream at the device's own rate, mono, in small blocks. Live: the
+    listener treats its end as the microphone going away, and may start it again."""
+
+    live = True
 
     def __init__(self, device: str | int | None = None, *, block_s: float = BLOCK_S) -> None:
         import sounddevice as sd
@@ -97,6 +100,8 @@ class MicSource:
     def start(self, put: Put) -> None:
         import sounddevice as sd
 
+        self.stop()  # never two streams at once
+
         def callback(indata, frames, when, status):  # type: ignore[no-untyped-def]
             put(bytes(indata))
 
@@ -108,10 +113,18 @@ class MicSource:
             )
             self._stream.start()
         except sd.PortAudioError as exc:
+            self.stop()
             raise NoAudioDevice(f"cannot open the microphone {self.name!r}: {exc}") from None
 
     def stop(self) -> None:
+        """Close the stream, even one that has failed (its stop may fail too)."""
+        import sounddevice as sd
+
         if self._stream is not None:
             stream, self._stream = self._stream, None
-            stream.stop()
-            stream.close()
+            try:
+                stream.stop()
+            except sd.PortAudioError:
+                pass
+            finally:
+                stream.close(ignore_errors=True)
