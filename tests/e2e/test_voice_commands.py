@@ -76,3 +76,135 @@ def test_pause_silences_at_once_and_freezes(pulse, words, figures, tmp_path: Pat
     figures.add("pause → speaker silent", quiet - said.end_mono)
     assert said.measured
     assert quiet - said.end_mono <= 0.3, f"the speaker went quiet {quiet - said.end_mono:.3f} s after the word"
+
+
+def timer_session(tmp: Path, seconds: int = 20) -> Path:
+    return exercise(tmp, SHORT.format(timer=f"{seconds}s"))
+
+
+def quiet_timer(s: Session) -> int:
+    """Wait until the timer runs and its start chime has been heard out; the trace index."""
+    s.wait_listening()
+    i, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 30)
+    s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=i)
+    time.sleep(0.8)  # past the guide's tail: commands other than pause and stop count now
+    return i
+
+
+def test_resume_continues_with_the_time_left(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Session(pulse, tmp_path, timer_session(tmp_path), words) as s:
+        i = quiet_timer(s)
+        paused = s.say("pause")
+        k, cancel = s.wait_for(lambda r: r["kind"] == "timer_cancel", 5, after=i)
+        s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)  # the "paused" line said
+        time.sleep(2.5)
+        resumed = s.say("resume")
+        m, start = s.wait_for(lambda r: r["kind"] == "timer_start", 5, after=k)
+        n, end = s.wait_for(lambda r: r["kind"] == "timer_cancel", 30, after=m)  # the timer runs out
+        code, err = s.finish(30)
+    records = s.records()
+    figures.add("pause → command", reaction(records, paused, "pause")["t"] - paused.end_wall)
+    figures.add("resume → command", reaction(records, resumed, "resume")["t"] - resumed.end_wall)
+    assert commands(records) == [("pause", "voice"), ("resume", "voice")]
+    assert start["purpose"] == "timer"
+    assert start["seconds"] == pytest.approx(cancel["remaining"], abs=0.05)  # the time that was left
+    # frozen while paused: it ran out `remaining` after the resume, not after the pause
+    assert end["t"] - start["t"] == pytest.approx(start["seconds"], abs=0.5)
+    assert end["remaining"] == 0.0
+    assert code == 0, err
+
+
+def test_repeat_says_the_instruction_again(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
+        i = quiet_timer(s)
+        said = s.say("repeat")
+        k, speak = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
+        s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)
+        quiet_from = time.monotonic()
+        time.sleep(0.8)
+        s.say("next")
+        s.wait_step(2, 10, after=k)
+        code, err = s.finish(30)
+    records = s.records()
+    figures.add("repeat → command", reaction(records, said, "repeat")["t"] - said.end_wall)
+    assert commands(records) == [("repeat", "voice"), ("next", "voice")]
+    assert speak["text"] == "안녕하세요. 짧은 연습을 시작할게요."  # the instruction this timer belongs to
+    # heard on the speaker: the guide spoke again after the command
+    assert s.loud_between(said.end_mono, quiet_from) > 0.05
+    assert code == 0, err
+
+
+def test_back_goes_to_the_previous_instruction(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
+        i = quiet_timer(s)
+        said = s.say("back")
+        k, step = s.wait_for(lambda r: r["kind"] == "step", 5, after=i)
+        s.wait_step(1, 20, after=k)  # the instruction again, then the timer afresh
+        s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=k + 3)
+        time.sleep(0.8)
+        s.say("next")
+        s.wait_step(2, 10, after=k + 3)
+        code, err = s.finish(30)
+    records = s.records()
+    figures.add("back → command", reaction(records, said, "back")["t"] - said.end_wall)
+    assert commands(records) == [("back", "voice"), ("next", "voice")]
+    assert step["index"] == 0
+    assert [r["seconds"] for r in kinds(records, "timer_start")] == [40.0, 40.0]
+    assert code == 0, err
+
+
+def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Session(pulse, tmp_path, timer_session(tmp_path, 60), words) as s:
+        i = quiet_timer(s)
+        once = s.say("stop")
+        k, ask = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
+        done, _ = s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k)
+        time.sleep(7.5)  # no second "stop" within the confirmation window: the session carries on
+        after_once = s.records()[done:]
+        s.say("stop")
+        k2, _ = s.wait_for(lambda r: r["kind"] == "speak", 5, after=len(s.records()) - 1)
+        s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k2)
+        time.sleep(0.8)
+        twice = s.say("stop")
+        code, err = s.finish(30)
+    records = s.records()
+    figures.add("stop → command", reaction(records, once, "stop")["t"] - once.end_wall)
+    figures.add("stop → command", reaction(records, twice, "stop")["t"] - twice.end_wall)
+    assert ask["text"].startswith("여기서 마칠까요?")
+    assert any(r["kind"] == "timer_start" for r in after_once)  # the timer went on with its time
+    assert not any(r["kind"] == "end" for r in after_once)
+    assert commands(records) == [("stop", "voice")] * 3
+    assert records[-1]["kind"] == "end" and records[-1]["reason"] == "stopped"
+    assert code == 0 and "session stopped" in err, err
+
+
+def test_a_whole_exercise_by_voice_alone(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    steps = """\
+  - say: "안녕하세요. 준비가 되면 시작할게요."
+    wait: next
+  - timer: 20s
+  - say: "잘했어요. 이야기해 주셔서 고마워요."
+    wait: next
+  - pause: 2s
+"""
+    with Session(pulse, tmp_path, exercise(tmp_path, steps), words, time_scale=1.0) as s:
+        s.wait_listening()
+        spoken = []
+        after = 0
+        for _ in range(2):
+            i, _ = s.wait_for(lambda r: r["kind"] == "speak" and r["text"].startswith("준비되면"), 60, after=after)
+            s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=i)
+            time.sleep(0.8)
+            spoken.append(s.say("next"))
+            if len(spoken) == 1:
+                quiet_timer(s)
+                after = len(s.records())
+                spoken.append(s.say("next"))
+        code, err = s.finish(60)
+    records = s.records()
+    for said in spoken:
+        figures.add("next → command", reaction(records, said, "next")["t"] - said.end_wall)
+    assert commands(records) == [("next", "voice")] * 3
+    assert [r["index"] for r in kinds(records, "step")] == [0, 1, 2, 3]
+    assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"
+    assert code == 0 and "session completed" in err, err
