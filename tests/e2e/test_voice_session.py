@@ -17,15 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def card(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from tests.e2e.vsound import VirtualSoundCard
-
-    try:
-        c = VirtualSoundCard(tmp_path / "pulse")
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    yield c
-    c.close()
+def card(pulse):  # type: ignore[no-untyped-def]
+    """The session's virtual sound card (tests/pulse.py)."""
+    return pulse
 
 
 def test_korean_session_runs_end_to_end_by_voice(card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +57,7 @@ def test_korean_session_runs_end_to_end_by_voice(card, tmp_path: Path) -> None: 
             if waiting.wait(0.2):
                 time.sleep(0.5)
                 if waiting.is_set():  # still waiting: say it (again, if it was not heard)
-                    card.say_into_mic(wav)
+                    card.play_into_mic(wav)
                     said += 1
                     time.sleep(2.5)
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
@@ -97,7 +91,7 @@ def test_mic_test_hears_next_on_the_microphone(card, tmp_path: Path) -> None:  #
             time.sleep(4)
             if proc.poll() is not None:
                 break
-            card.say_into_mic(wav)
+            card.play_into_mic(wav)
         out, err = proc.communicate(timeout=40)
     finally:
         if proc.poll() is None:
