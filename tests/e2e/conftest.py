@@ -24,9 +24,17 @@ def words(tmp_path_factory: pytest.TempPathFactory) -> Words:
     return Words(tmp_path_factory.mktemp("words"))
 
 
+_COUNTS: dict[str, list[int]] = {}
+
+
 class Figures:
     def add(self, kind: str, seconds: float) -> None:
         _FIGURES.setdefault(kind, []).append(seconds)
+
+    def count(self, kind: str, n: int, of: int) -> None:
+        c = _COUNTS.setdefault(kind, [0, 0])
+        c[0] += n
+        c[1] += of
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +43,13 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> Figures:
     return Figures()
 
 
-def summary() -> dict[str, dict[str, float | int]]:
-    out = {}
+def summary() -> dict[str, dict]:
+    out: dict[str, dict] = {}
     for kind, values in sorted(_FIGURES.items()):
         out[kind] = {"n": len(values), "median_ms": round(1000 * statistics.median(values)),
                      "worst_ms": round(1000 * max(values)), "values_ms": [round(1000 * v) for v in values]}
+    for kind, (n, of) in _COUNTS.items():
+        out[kind] = {"n": n, "of": of}
     return out
 
 
@@ -49,7 +59,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     data = summary()
     terminalreporter.section("voice reaction times (end of the spoken word → the guide)")
     for kind, s in data.items():
-        terminalreporter.write_line(f"{kind}: median {s['median_ms']} ms, worst {s['worst_ms']} ms (n={s['n']})")
+        if "of" in s:
+            terminalreporter.write_line(f"{kind}: {s['n']} of {s['of']}")
+        else:
+            terminalreporter.write_line(f"{kind}: median {s['median_ms']} ms, worst {s['worst_ms']} ms (n={s['n']})")
     if _REPORT:
         _REPORT[0].write_text(json.dumps(data, indent=1) + "\n")
         terminalreporter.write_line(f"written to {_REPORT[0]}")

@@ -204,6 +204,19 @@ class Session:
         self.spoken.append(spoken)
         return spoken
 
+    def say_until_heard(self, name: str, tries: int = 2, wait_s: float = 4.0) -> tuple[Spoken, int]:
+        """Say a command, and once more if the guide did not take it (as people do); the
+        utterance that was taken and how many were missed before it."""
+        for missed in range(tries):
+            after = len(self.records())
+            spoken = self.say(name)
+            try:
+                self.wait_for(lambda r: r["kind"] == "command" and r["name"] == name, wait_s, after=after)
+                return spoken, missed
+            except AssertionError:
+                continue
+        raise AssertionError(f"{name!r} was not taken in {tries} tries; trace: {self.records()[-10:]}")
+
     def _onset_in_mic(self, after_mono: float) -> float | None:
         assert self.mic is not None
         samples = self.mic.samples()
@@ -288,7 +301,8 @@ class Session:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             _, err = self.proc.communicate()
-            raise AssertionError(f"the session did not end in {timeout}s: {err[-2000:]}") from None
+            raise AssertionError(f"the session did not end in {timeout}s: {err[-1000:]}\n"
+                                 f"trace: {self.records()[-12:]}") from None
         self.stderr = err
         return self.proc.returncode, err
 

@@ -46,14 +46,16 @@ ECHO_SESSION = f"""\
   - pause: 8s
   - say: "오늘 연습은 이것으로 마칠게요."
 """
+# the same without the long line, for the whole session under echo
+ECHO_WHOLE = ECHO_SESSION.replace(f'  - say: "{LONG}"\n', "")
 
 
 def test_the_guide_never_reacts_to_its_own_voice(pulse, echo, words, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with Session(pulse, tmp_path, exercise(tmp_path, ECHO_SESSION), words, time_scale=4.0) as s:
+    with Session(pulse, tmp_path, exercise(tmp_path, ECHO_WHOLE), words, time_scale=4.0) as s:
         s.wait_listening()
         code, err = s.finish(90)
     records = s.records()
-    assert [r["index"] for r in records if r["kind"] == "step"] == [0, 1, 2, 3, 4, 5]
+    assert [r["index"] for r in records if r["kind"] == "step"] == [0, 1, 2, 3, 4]
     assert commands(records) == []
     assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"
     assert code == 0, err
@@ -102,3 +104,26 @@ def test_a_signal_silences_at_once_and_leaves_cleanly(pulse, words, tmp_path: Pa
     assert quiet is not None and quiet - sent <= 0.3, quiet and quiet - sent
     [record] = list(history.read())
     assert record.outcome == "interrupted"
+
+
+@pytest.mark.parametrize("broken", ["missing", "corrupt"])
+def test_no_usable_model_says_so_once_and_the_keys_still_work(pulse, words, tmp_path: Path, broken: str) -> None:  # type: ignore[no-untyped-def]
+    model = tmp_path / "model"
+    if broken == "corrupt":  # looks like a model folder, but its files are junk
+        for name in ("am/final.mdl", "graph/HCLG.fst", "conf/model.conf"):
+            (model / name).parent.mkdir(parents=True, exist_ok=True)
+            (model / name).write_bytes(b"not a model")
+    steps = '  - say: "안녕하세요."\n    wait: next\n  - say: "수고했어요."\n'
+    lines = tmp_path / "keys.txt"
+    lines.write_text("next\n")
+    with lines.open() as stdin, Session(pulse, tmp_path, exercise(tmp_path, steps), words,
+                                        args=("--model", str(model)), stdin=stdin) as s:  # type: ignore[arg-type]
+        code, err = s.finish(60)
+    records = s.records()
+    assert code == 0, err
+    assert commands(records) == [("next", "stdin")]  # a command line on the pipe: the keys of a test
+    assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"
+    said = [line for line in err.splitlines() if "음성 명령을 쓸 수 없어서" in line]
+    assert len(said) == 1, err
+    assert "Traceback" not in err
+    assert s.loud_between(s.speaker.arrival(0), time.monotonic()) > 0.05  # spoken aloud all the same  # type: ignore[union-attr]
