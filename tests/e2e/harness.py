@@ -192,7 +192,7 @@ class Session:
         word = self.words[name]
         start = time.monotonic()
         self.card.play_into_mic(word.wav)
-        onset = end = None
+        onset = None
         if self.mic_clean and self.mic is not None:
             time.sleep(0.1)
             onset = self._onset_in_mic(start)

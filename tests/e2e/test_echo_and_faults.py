@@ -21,17 +21,14 @@ def echo(pulse):  # type: ignore[no-untyped-def]
     """The speaker's sound reaches the microphone, 20 ms later and quieter (a room, a laptop)."""
     module = pulse.pactl("load-module", "module-loopback", "source=vspeaker.monitor", "sink=vmicsink",
                          "latency_msec=20").stdout.strip()
+    index = None
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        listing = pulse.pactl("list", "sink-inputs").stdout
-        found = re.search(rf"Sink Input #(\d+)\s.*?Owner Module: {module}\n", listing, re.S)
-        if found:
-            break
+    while index is None and time.monotonic() < deadline:
+        for block in pulse.pactl("list", "sink-inputs").stdout.split("Sink Input #")[1:]:
+            if re.search(rf"Owner Module: {module}\n", block):
+                index = block.split()[0]
         time.sleep(0.05)
-    assert found, listing
-    # pick the input owned by this module (the regex above may span several inputs: take the last header)
-    block = listing[: found.end()]
-    index = re.findall(r"Sink Input #(\d+)", block)[-1]
+    assert index is not None, "the loopback's stream did not appear"
     pulse.pactl("set-sink-input-volume", index, "50%")  # about -18 dB
     yield module
     pulse.pactl("unload-module", module)
@@ -73,7 +70,7 @@ def test_a_spoken_pause_works_over_the_echo(pulse, echo, words, figures, tmp_pat
         s.wait_for(lambda r: r["kind"] == "speak", 10, after=i)
         time.sleep(2.0)  # into the long line, the guide talking over
         said = s.say("pause")
-        k, stop = s.wait_for(lambda r: r["kind"] == "stop_audio", 5, after=i)
+        k, _ = s.wait_for(lambda r: r["kind"] == "stop_audio", 5, after=i)
         s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)  # "paused" said
         time.sleep(0.8)
         s.say("resume")
@@ -91,7 +88,7 @@ def test_a_signal_silences_at_once_and_leaves_cleanly(pulse, words, tmp_path: Pa
 
     steps = f'  - say: "{LONG}"\n  - timer: 30s\n'
     with Session(pulse, tmp_path, exercise(tmp_path, steps), words) as s:
-        i, _ = s.wait_for(lambda r: r["kind"] == "speak", 60)
+        s.wait_for(lambda r: r["kind"] == "speak", 60)
         time.sleep(2.0)
         assert s.loud_between(time.monotonic() - 1.0, time.monotonic()) > 0.05  # talking
         sent = time.monotonic()

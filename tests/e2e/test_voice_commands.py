@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import WALL, Session, commands, reaction
+from tests.e2e.harness import Session, commands, reaction
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +31,15 @@ SHORT = """\
 """
 
 
+def say(s: Session, figures, name: str):  # type: ignore[no-untyped-def]
+    """Say a command, once more if the guide did not take it (as people do); the misses are
+    counted in the run's summary. Measured here: the first few seconds after the model has
+    loaded, and a loaded machine, now and then give a clean word a confidence below 0.8."""
+    spoken, missed = s.say_until_heard(name)
+    figures.count("commands said again (not taken the first time)", missed, missed + 1)
+    return spoken
+
+
 def kinds(records: list[dict], *names: str) -> list[dict]:
     return [r for r in records if r["kind"] in names]
 
@@ -41,8 +50,8 @@ def test_next_advances(pulse, words, figures, tmp_path: Path) -> None:  # type: 
         i, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 30)
         s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=i)  # the start chime
         time.sleep(0.8)
-        said = s.say("next")
-        j, step = s.wait_step(2, 10, after=i)
+        said = say(s, figures, "next")
+        s.wait_step(2, 10, after=i)
         code, err = s.finish(30)
     records = s.records()
     cmd = reaction(records, said, "next")
@@ -64,7 +73,7 @@ def test_pause_silences_at_once_and_freezes(pulse, words, figures, tmp_path: Pat
         i, _ = s.wait_step(1, 30)
         s.wait_for(lambda r: r["kind"] == "speak", 10, after=i)
         time.sleep(1.5)  # well into the long line
-        said = s.say("pause")
+        said = say(s, figures, "pause")
         k, stop = s.wait_for(lambda r: r["kind"] == "stop_audio", 5, after=i)
         time.sleep(3.0)  # paused: the line is not taken up again, nothing moves on
         quiet = s.went_quiet(stop["t"])
@@ -97,13 +106,13 @@ def quiet_timer(s: Session) -> int:
 def test_resume_continues_with_the_time_left(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Session(pulse, tmp_path, timer_session(tmp_path, 24), words, time_scale=2.0) as s:
         i = quiet_timer(s)
-        paused = s.say("pause")
+        paused = say(s, figures, "pause")
         k, cancel = s.wait_for(lambda r: r["kind"] == "timer_cancel", 5, after=i)
         s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)  # the "paused" line said
         time.sleep(2.0)
-        resumed = s.say("resume")
+        resumed = say(s, figures, "resume")
         m, start = s.wait_for(lambda r: r["kind"] == "timer_start", 5, after=k)
-        n, end = s.wait_for(lambda r: r["kind"] == "timer_cancel", 30, after=m)  # the timer runs out
+        _, end = s.wait_for(lambda r: r["kind"] == "timer_cancel", 30, after=m)  # the timer runs out
         code, err = s.finish(30)
     records = s.records()
     figures.add("pause → command", reaction(records, paused, "pause")["t"] - paused.end_wall)
@@ -120,12 +129,12 @@ def test_resume_continues_with_the_time_left(pulse, words, figures, tmp_path: Pa
 def test_repeat_says_the_instruction_again(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
         i = quiet_timer(s)
-        said = s.say("repeat")
+        said = say(s, figures, "repeat")
         k, speak = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
         s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)
         quiet_from = time.monotonic()
         time.sleep(0.8)
-        s.say("next")
+        say(s, figures, "next")
         s.wait_step(2, 10, after=k)
         code, err = s.finish(30)
     records = s.records()
@@ -140,13 +149,13 @@ def test_repeat_says_the_instruction_again(pulse, words, figures, tmp_path: Path
 def test_back_goes_to_the_previous_instruction(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
         i = quiet_timer(s)
-        said = s.say("back")
+        said = say(s, figures, "back")
         k, step = s.wait_for(lambda r: r["kind"] == "step", 5, after=i)
         m, _ = s.wait_step(1, 20, after=k)  # the instruction again, then the timer afresh
         m, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 5, after=m)
         s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=m)  # its start chime
         time.sleep(0.8)
-        s.say("next")
+        say(s, figures, "next")
         s.wait_step(2, 10, after=m)
         code, err = s.finish(30)
     records = s.records()
@@ -160,16 +169,16 @@ def test_back_goes_to_the_previous_instruction(pulse, words, figures, tmp_path: 
 def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Session(pulse, tmp_path, timer_session(tmp_path, 60), words) as s:
         i = quiet_timer(s)
-        once = s.say("stop")
+        once = say(s, figures, "stop")
         k, ask = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
         done, _ = s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k)
         time.sleep(7.5)  # no second "stop" within the confirmation window: the session carries on
         after_once = s.records()[done:]
-        s.say("stop")
+        say(s, figures, "stop")
         k2, _ = s.wait_for(lambda r: r["kind"] == "speak", 5, after=len(s.records()) - 1)
         s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k2)
         time.sleep(0.8)
-        twice = s.say("stop")
+        twice = say(s, figures, "stop")
         code, err = s.finish(30)
     records = s.records()
     figures.add("stop → command", reaction(records, once, "stop")["t"] - once.end_wall)
@@ -193,26 +202,21 @@ def test_a_whole_exercise_by_voice_alone(pulse, words, figures, tmp_path: Path) 
 """
     with Session(pulse, tmp_path, exercise(tmp_path, steps), words, time_scale=1.0) as s:
         s.wait_listening()
-        spoken, missed = [], 0
+        spoken = []
         after = 0
         for _ in range(2):
             i, _ = s.wait_for(lambda r: r["kind"] == "speak" and r["text"].startswith("준비되면"), 60, after=after)
             s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=i)
             time.sleep(0.8)
-            said, n = s.say_until_heard("next")
-            spoken.append(said)
-            missed += n
+            spoken.append(say(s, figures, "next"))
             if len(spoken) == 1:
                 quiet_timer(s)
                 after = len(s.records())
-                said, n = s.say_until_heard("next")
-                spoken.append(said)
-                missed += n
+                spoken.append(say(s, figures, "next"))
         code, err = s.finish(60)
     records = s.records()
     for said in spoken:
         figures.add("next → command", reaction(records, said, "next")["t"] - said.end_wall)
-    figures.count("commands said again (not taken the first time)", missed, len(spoken))
     assert commands(records) == [("next", "voice")] * 3
     assert [r["index"] for r in kinds(records, "step")] == [0, 1, 2, 3]
     assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"
