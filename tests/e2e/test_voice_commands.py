@@ -63,9 +63,6 @@ def test_next_advances(pulse, words, figures, tmp_path: Path) -> None:  # type: 
     assert code == 0, err
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "measured 340-350 ms here, not 300: the listener waits end_quiet_s (0.25 s) of quiet after the "
-    "word in 50 ms blocks, plus capture latency, before it decides"))
 def test_pause_silences_at_once_and_freezes(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     steps = f'  - say: "안녕하세요."\n  - say: "{LONG}"\n  - timer: 30s\n  - say: "수고했어요."\n'
     with Session(pulse, tmp_path, exercise(tmp_path, steps), words) as s:
@@ -87,7 +84,11 @@ def test_pause_silences_at_once_and_freezes(pulse, words, figures, tmp_path: Pat
     assert quiet is not None
     figures.add("pause → speaker silent", quiet - said.end_mono)
     assert said.measured
-    assert quiet - said.end_mono <= 0.3, f"the speaker went quiet {quiet - said.end_mono:.3f} s after the word"
+    silent_after = quiet - said.end_mono
+    if silent_after > 0.3:
+        # Known shortfall (everything above is still checked): the listener waits end_quiet_s
+        # (0.25 s) of quiet after the word, in 50 ms blocks, plus capture latency, before it decides.
+        pytest.xfail(f"the speaker went quiet {silent_after:.3f} s after the word, not within 0.3 s")
 
 
 def timer_session(tmp: Path, seconds: int = 20) -> Path:
