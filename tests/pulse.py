@@ -127,9 +127,10 @@ class VirtualSoundCard:
             env=self.env,
         )
 
-    def record(self) -> SpeakerRecorder:
-        """Record the speaker into memory, knowing when each sample arrived (for latency figures)."""
-        return SpeakerRecorder(self.env).start()
+    def record(self, source: str = "vspeaker.monitor") -> SpeakerRecorder:
+        """Record the speaker (or, with source="vmicsink.monitor", what the microphone hears) into
+        memory, knowing when each sample arrived (for latency figures)."""
+        return SpeakerRecorder(self.env, source).start()
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
@@ -150,8 +151,9 @@ class SpeakerRecorder:
 
     CHUNK = RATE // 100  # frames
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], source: str = "vspeaker.monitor") -> None:
         self.env = env
+        self.source = source
         self.proc: subprocess.Popen[bytes] | None = None
         self._chunks: list[bytes] = []
         self._stamps: list[tuple[int, float]] = []  # (frames received so far, monotonic time)
@@ -161,7 +163,7 @@ class SpeakerRecorder:
 
     def start(self) -> SpeakerRecorder:
         self.proc = subprocess.Popen(
-            ["pacat", "--record", "-d", "vspeaker.monitor", "--raw", "--format=s16le", f"--rate={RATE}",
+            ["pacat", "--record", "-d", self.source, "--raw", "--format=s16le", f"--rate={RATE}",
              "--channels=1", "--latency-msec=10"],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )

@@ -151,6 +151,30 @@ def test_no_barge_in_for_a_word_the_guide_is_saying() -> None:
     assert decisions[0].reason == "the guide's own words contain it"
 
 
+def test_barge_in_when_the_mic_does_not_hear_the_guide() -> None:
+    # headphones or a mic far from the speaker: the guide sounds but nothing of it reaches the mic;
+    # the command's own sound must not be taken for the guide's level
+    gate = FakeGate([(0.5, 8.0, "서로의 얼굴이 보이게 편하게 앉아 주세요.")])
+    decisions, _ = run([Utterance(3.0, 3.5, "멈춰", level=-20.0)], 9.0, gate=gate)
+    assert accepted(decisions) == ["pause"]
+
+
+def test_no_barge_in_right_as_the_guide_starts() -> None:
+    # too early to tell whether the mic hears the guide: this could be its own first syllables
+    gate = FakeGate([(2.9, 8.0, "서로의 얼굴이 보이게 편하게 앉아 주세요.")])
+    decisions, _ = run([Utterance(3.0, 3.5, "멈춰", level=-20.0)], 9.0, gate=gate)
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "the guide has only just started"
+
+
+def test_the_commands_own_sound_is_not_the_guides_level() -> None:
+    # the guide at -30 dBFS at the mic, and a barge-in at -15 while it is still sounding
+    gate = FakeGate([(0.5, 8.0, "서로의 얼굴이 보이게 편하게 앉아 주세요.")])
+    guide = [Utterance(0.5 + k * 0.8, 0.5 + k * 0.8 + 0.6, "", level=-30.0) for k in range(5)]
+    decisions, _ = run([*guide, Utterance(4.6, 5.0, "멈춰", level=-15.0)], 9.0, gate=gate)
+    assert accepted(decisions) == ["pause"]
+
+
 def test_only_pause_and_stop_barge_in() -> None:
     decisions, _ = guide_then(Utterance(6.2, 6.6, "다음", level=-10.0))
     assert accepted(decisions) == []

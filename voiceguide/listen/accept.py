@@ -51,6 +51,7 @@ class AcceptConfig:
     barge_in: frozenset[str] = frozenset({"pause", "stop"})
     barge_margin_db: float = 6.0  # a barge-in must be this much louder than the guide at the mic
     barge_conf_min: float = 0.9
+    guide_heard_s: float = 0.5  # the guide must have been sounding this long to know how loud it is at the mic
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class Acceptor:
         self._utt_pre_gap = float("inf")  # quiet before it
         self._utt_peak = -200.0
         self._closed_at = 0.0  # when the recogniser's last utterance was closed
-        self._guide_levels: deque[float] = deque(maxlen=400)
+        self._guide_levels: deque[tuple[float, float]] = deque(maxlen=400)  # (t, dBFS) of the guide at the mic
+        self._guide_since: float | None = None  # when the guide's current sound began
         self._guide_texts: deque[str] = deque(maxlen=3)
 
     def set_commands(self, commands: Mapping[str, Sequence[str]]) -> None:
@@ -116,26 +118,34 @@ class Acceptor:
             self._utt_peak = max(self._utt_peak, level_db)
         self._loud_end = t_end
 
-    def _watch_guide(self, level_db: float) -> None:
+    def _watch_guide(self, t_end: float, block_s: float, level_db: float) -> None:
         if self.gate is None:
             return
         text = self.gate.text
         if text and (not self._guide_texts or self._guide_texts[-1] != text):
             self._guide_texts.append(text)
-        if self.gate.busy(0.0) and self._floor is not None and level_db > self._floor + self.config.margin_db:
-            self._guide_levels.append(level_db)
+        if not self.gate.busy(0.0):
+            self._guide_since = None
+            return
+        if self._guide_since is None:
+            self._guide_since = t_end - block_s
+        if self._floor is not None and level_db > self._floor + self.config.margin_db:
+            self._guide_levels.append((t_end, level_db))
 
-    def _guide_level(self) -> float | None:
-        if not self._guide_levels:
+    def _guide_level(self, before: float) -> float | None:
+        """How loud the guide is at the mic, from what was heard before `before` (the start of the
+        utterance being judged: the utterance's own sound must not count as the guide's). None if
+        the guide has not been heard at the mic."""
+        levels = sorted(level for t, level in self._guide_levels if t <= before)
+        if not levels:
             return None
-        levels = sorted(self._guide_levels)
         return levels[int(0.95 * (len(levels) - 1))]
 
     # ---- decisions ------------------------------------------------------------------------------
 
     def step(self, hyp: Hypothesis, t_end: float, block_s: float, level_db: float) -> list[Decision]:
         self._track(t_end, block_s, level_db)
-        self._watch_guide(level_db)
+        self._watch_guide(t_end, block_s, level_db)
         if hyp.final:
             return self.close(hyp, t_end)
         return []
@@ -182,10 +192,12 @@ class Acceptor:
         elif start_sound is not None and self._loud_end is not None and self._loud_end - start_sound > c.max_command_s:
             reason = f"too long for a command ({self._loud_end - start_sound:.1f} s)"
         else:
-            reason = self._gated(name, hyp.text, t, start if start is not None else t, conf, peak)
+            reason = self._gated(name, hyp.text, t, start if start is not None else t, conf, peak,
+                                 start_sound if start_sound is not None else t)
         return [Decision(not reason, name, hyp.text, reason, t, start, end, conf)]
 
-    def _gated(self, name: str, text: str, t: float, start: float, conf: float | None, peak: float) -> str:
+    def _gated(self, name: str, text: str, t: float, start: float, conf: float | None, peak: float,
+               start_sound: float) -> str:
         """Why the guide's own sound rules this out ("" if it does not)."""
         c = self.config
         if self.gate is None or not self.gate.busy(c.tail_s + max(0.0, t - start)):
@@ -195,8 +207,15 @@ class Acceptor:
         said = text.lower()
         if any(said in spoken.lower() for spoken in self._guide_texts):
             return "the guide's own words contain it"
-        guide = self._guide_level()
-        if guide is None or peak < guide + c.barge_margin_db:
+        guide = self._guide_level(start_sound)
+        if guide is None:
+            # Nothing of the guide reached the mic before the utterance (headphones, a quiet speaker,
+            # a mic close to the couple). That says the mic does not hear the guide only once the
+            # guide has been sounding a while; right at its start, its first syllables could be
+            # this very utterance.
+            if self._guide_since is None or start_sound - self._guide_since < c.guide_heard_s:
+                return "the guide has only just started"
+        elif peak < guide + c.barge_margin_db:
             return "not clearly louder than the guide"
         if conf is not None and conf < c.barge_conf_min:
             return f"low confidence for a barge-in {conf:.2f} < {c.barge_conf_min:.2f}"
