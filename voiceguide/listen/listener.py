@@ -201,14 +201,8 @@ class Listener:
             while True:
                 try:
                     generation, pcm = self._queue.get(timeout=self.stall_s if self._live else None)
-                except queue.Empty:
-                    if not lost:  # no sound at all: as good as gone
-                        rec.finish()
-                        self.acceptor.close(Hypothesis(""), samples / rate)
-                        self._lose(f"no sound from {self.source.name!r} for {self.stall_s:g} s")
-                        lost = True
-                    else:
-                        self._close_source()
+                except queue.Empty:  # no sound at all: as good as gone
+                    lost = self._gone(rec, samples / rate, lost, f"no sound from {self.source.name!r} for {self.stall_s:g} s")
                     if not self._reopen():
                         break
                     continue
@@ -219,14 +213,7 @@ class Listener:
                 if pcm is None:
                     if not self._live:
                         break
-                    if not lost:
-                        # the utterance in progress was cut off: it cannot be a command
-                        rec.finish()
-                        self.acceptor.close(Hypothesis(""), samples / rate)
-                        self._lose(f"the stream from {self.source.name!r} ended")
-                        lost = True
-                    else:
-                        self._close_source()
+                    lost = self._gone(rec, samples / rate, lost, f"the stream from {self.source.name!r} ended")
                     if not self._reopen():
                         break
                     continue
@@ -261,6 +248,17 @@ class Listener:
                     self.on_decision(decision)
         finally:
             self._close_source()
+
+    def _gone(self, rec: Recognizer, t: float, lost: bool, reason: str) -> bool:
+        """The microphone stopped. The first time, the utterance it cut off cannot be a command and
+        the loss is reported once; after that, the failed stream is only closed before the next try."""
+        if lost:
+            self._close_source()
+        else:
+            rec.finish()
+            self.acceptor.close(Hypothesis(""), t)
+            self._lose(reason)
+        return True
 
     def _lose(self, reason: str) -> None:
         self._close_source()
