@@ -204,9 +204,12 @@ class Session:
         self.spoken.append(spoken)
         return spoken
 
-    def say_until_heard(self, name: str, tries: int = 2, wait_s: float = 4.0) -> tuple[Spoken, int]:
-        """Say a command, and once more if the guide did not take it (as people do); the
-        utterance that was taken and how many were missed before it."""
+    def say_until_heard(self, name: str, tries: int = 3, wait_s: float = 4.0) -> tuple[Spoken, int]:
+        """Say a command, and again if the guide did not take it (as people do), up to `tries`
+        times; the utterance that was taken and how many were missed before it. The misses are
+        counted in the run's summary: recognition quality itself is measured by
+        scripts/bench_listen.py, and espeak-ng's Korean is hard for the model (more so on a busy
+        machine, and in the first seconds after the model loads)."""
         for missed in range(tries):
             after = len(self.records())
             spoken = self.say(name)

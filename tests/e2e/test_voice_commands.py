@@ -32,7 +32,7 @@ SHORT = """\
 
 
 def say(s: Session, figures, name: str):  # type: ignore[no-untyped-def]
-    """Say a command, once more if the guide did not take it (as people do); the misses are
+    """Say a command, again if the guide did not take it (as people do); the misses are
     counted in the run's summary. Measured here: the first few seconds after the model has
     loaded, and a loaded machine, now and then give a clean word a confidence below 0.8."""
     spoken, missed = s.say_until_heard(name)
