@@ -62,6 +62,22 @@ def test_acts_soon_after_the_word_not_at_the_recognisers_endpoint() -> None:
     assert rec.finals[0].text == "다음"
 
 
+@pytest.mark.parametrize("phrase", KO.commands["pause"] + KO.commands["stop"])
+def test_pause_and_stop_act_after_a_shorter_quiet(phrase: str) -> None:
+    # they must silence the guide within 300 ms of the word: 0.1 s of quiet once the partial is theirs
+    decisions, _ = run([Utterance(1.0, 1.5, phrase)])
+    (d,) = decisions
+    assert d.accepted
+    assert 1.5 + 0.1 - 1e-6 <= d.t <= 1.5 + 0.2
+
+
+def test_the_shorter_quiet_needs_the_partial_to_be_the_command_alone() -> None:
+    # a 0.1 s gap after talk does not end the utterance (its partial is not a pause phrase), so
+    # "잠깐" said straight after it is inside longer speech
+    decisions, _ = run([Utterance(1.0, 1.5, "오늘 진짜"), Utterance(1.6, 2.0, "잠깐")])
+    assert accepted(decisions) == []
+
+
 @pytest.mark.parametrize("words", ["다음 주에 같이 가자", "그냥 계속 그렇게", "나 그만 할래", "다시 한번 생각해"])
 def test_command_words_inside_longer_speech_never_count(words: str) -> None:
     decisions, _ = run([Utterance(1.0, 3.0, words)])
@@ -177,6 +193,34 @@ def test_the_commands_own_sound_is_not_the_guides_level() -> None:
 
 def test_only_pause_and_stop_barge_in() -> None:
     decisions, _ = guide_then(Utterance(6.2, 6.6, "다음", level=-10.0))
+    assert accepted(decisions) == []
+    assert decisions[0].reason == "the guide is speaking"
+
+
+def over_the_echo(utterance: Utterance, text: str = "서로의 얼굴이 보이게 편하게 앉아 주세요.") -> list[Decision]:
+    """The speaker heard by the mic: the guide's voice at -30 dBFS with no gap long enough to be
+    quiet, heard as words (except where the utterance drowns it out)."""
+    gate = FakeGate([(0.5, 9.0, text)])
+    echo = [Utterance(0.5 + k * 0.5, 0.5 + k * 0.5 + 0.45, "" if abs(0.5 + k * 0.5 - utterance.start) < 0.6
+                      else "그래 좋아", level=-30.0) for k in range(17)]
+    decisions, _ = run([*echo, utterance], 10.0, gate=gate)
+    return decisions
+
+
+@pytest.mark.parametrize("phrase,name", [("멈춰", "pause"), ("그만", "stop")])
+def test_barge_in_over_the_guides_echo(phrase: str, name: str) -> None:
+    # quiet before and after the word is judged against the guide's level while it sounds, and the
+    # words placed in the guide's sound are not part of the utterance
+    assert accepted(over_the_echo(Utterance(4.6, 5.0, phrase, level=-12.0))) == [name]
+
+
+def test_no_barge_in_at_the_echos_own_level() -> None:
+    decisions = over_the_echo(Utterance(4.6, 5.0, "멈춰", level=-30.0))
+    assert decisions and accepted(decisions) == []  # heard among the guide's words: part of its sound
+
+
+def test_over_the_echo_only_pause_and_stop() -> None:
+    decisions = over_the_echo(Utterance(4.6, 5.0, "다음", level=-12.0))
     assert accepted(decisions) == []
     assert decisions[0].reason == "the guide is speaking"
 

@@ -12,10 +12,15 @@ Utterances are cut by the audio level, not by Vosk's endpointer (which here wait
 often runs a command into the talk before it): as soon as the level has been quiet for `end_quiet_s`
 after sound, the listener asks for the final result (`close`) —
 that is "acting on the partial once the utterance is clearly over", with confidence and timings.
+When the partial result already is a pause or stop phrase, a shorter quiet ends it: those must
+silence the guide within 300 ms of the word, and a false one only pauses the session.
 
 While the guide's own sound plays (and for `tail_s` after) only barge-in commands count, and only
 when the guide cannot have produced them: the phrase is not in what the guide is saying, and the
-utterance is clearly louder at the mic than the guide's own sound has been.
+utterance is clearly louder at the mic than the guide's own sound has been. When the mic hears the
+guide (a speaker in the room), "sound" means sound clearly above the guide's level, so the quiet
+around a word spoken over the guide is quiet over the guide, and the words the recogniser places in
+the guide's sound around it are left out of the utterance.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class Gate(Protocol):
 class AcceptConfig:
     conf_min: float = 0.8  # every word of the command
     end_quiet_s: float = 0.25  # quiet after sound that ends an utterance (and must precede a command)
+    quick: frozenset[str] = frozenset({"pause", "stop"})  # commands that must act at once
+    quick_end_quiet_s: float = 0.1  # quiet that ends an utterance whose partial result is one of them
     max_command_s: float = 1.5  # a spoken command is short
     edge_slack_s: float = 0.3  # sound this much before or after the words means they do not stand alone
     margin_db: float = 3.0  # this far above the noise floor counts as sound
@@ -52,6 +59,7 @@ class AcceptConfig:
     barge_margin_db: float = 6.0  # a barge-in must be this much louder than the guide at the mic
     barge_conf_min: float = 0.9
     guide_heard_s: float = 0.5  # the guide must have been sounding this long to know how loud it is at the mic
+    word_slack_s: float = 0.15  # over the guide, a word belongs to an utterance if its middle is this near it
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,9 @@ class Acceptor:
         self._utt_start: float | None = None  # first sound of the open utterance
         self._utt_pre_gap = float("inf")  # quiet before it
         self._utt_peak = -200.0
+        self._utt_over_guide = False  # it began while the guide was heard at the mic
         self._closed_at = 0.0  # when the recogniser's last utterance was closed
+        self._partial: tuple[str, ...] = ()  # the recogniser's partial result for the open utterance
         self._guide_levels: deque[tuple[float, float]] = deque(maxlen=400)  # (t, dBFS) of the guide at the mic
         self._guide_since: float | None = None  # when the guide's current sound began
         self._guide_texts: deque[str] = deque(maxlen=3)
@@ -106,7 +116,14 @@ class Acceptor:
             self._floor = level_db
         else:
             self._floor += c.floor_rise_db_s * block_s
-        loud = level_db > max(self._floor + c.margin_db, c.quiet_db)
+        above_floor = level_db > max(self._floor + c.margin_db, c.quiet_db)
+        guide = self._guide_now(t_end, block_s)
+        loud = above_floor and (guide is None or level_db > guide + c.barge_margin_db)
+        if above_floor and self._guide_since is not None and (
+                not loud or t_end - self._guide_since <= c.guide_heard_s):
+            # the guide's own sound at the mic: all of its first moments, then what is not clearly
+            # louder than it (that is somebody talking over it)
+            self._guide_levels.append((t_end, level_db))
         if not loud:
             return
         start = t_end - block_s
@@ -114,23 +131,28 @@ class Acceptor:
             self._utt_start = start
             self._utt_pre_gap = float("inf") if self._loud_end is None else start - self._loud_end
             self._utt_peak = level_db
+            self._utt_over_guide = guide is not None
         else:
             self._utt_peak = max(self._utt_peak, level_db)
         self._loud_end = t_end
 
-    def _watch_guide(self, t_end: float, block_s: float, level_db: float) -> None:
+    def _guide_now(self, t_end: float, block_s: float) -> float | None:
+        """How loud the guide is at the mic while it sounds, once it has sounded long enough to
+        tell (None otherwise). While it is heard, only sound clearly above it counts as sound:
+        quiet before and after a word is then quiet *over the guide* (speaker heard by the mic)."""
         if self.gate is None:
-            return
+            return None
         text = self.gate.text
         if text and (not self._guide_texts or self._guide_texts[-1] != text):
             self._guide_texts.append(text)
         if not self.gate.busy(0.0):
             self._guide_since = None
-            return
+            return None
         if self._guide_since is None:
             self._guide_since = t_end - block_s
-        if self._floor is not None and level_db > self._floor + self.config.margin_db:
-            self._guide_levels.append((t_end, level_db))
+        if t_end - self._guide_since < self.config.guide_heard_s:
+            return None
+        return self._guide_level(t_end)
 
     def _guide_level(self, before: float) -> float | None:
         """How loud the guide is at the mic, from what was heard before `before` (the start of the
@@ -145,15 +167,18 @@ class Acceptor:
 
     def step(self, hyp: Hypothesis, t_end: float, block_s: float, level_db: float) -> list[Decision]:
         self._track(t_end, block_s, level_db)
-        self._watch_guide(t_end, block_s, level_db)
         if hyp.final:
             return self.close(hyp, t_end)
+        self._partial = hyp.tokens
         return []
 
     def over(self, t: float) -> bool:
         """The open utterance has clearly ended: ask the recogniser for its final result now."""
-        return (self._utt_start is not None and self._loud_end is not None
-                and t - self._loud_end >= self.config.end_quiet_s - 1e-9)
+        if self._utt_start is None or self._loud_end is None:
+            return False
+        c = self.config
+        quiet = c.quick_end_quiet_s if self._phrases.get(self._partial) in c.quick else c.end_quiet_s
+        return t - self._loud_end >= quiet - 1e-9
 
     def idle(self, t: float) -> bool:
         """Quiet for a while with no utterance open: restart the recogniser's utterance now (hand
@@ -166,8 +191,12 @@ class Acceptor:
     def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
         """The recogniser's final result for the utterance that just ended."""
         start_sound, pre_gap, peak = self._utt_start, self._utt_pre_gap, self._utt_peak
+        over_guide = self._utt_over_guide
         self._utt_start = None
+        self._partial = ()
         self._closed_at = t
+        if over_guide and start_sound is not None and self._loud_end is not None:
+            hyp = self._louder_part(hyp, start_sound, self._loud_end)
         if not hyp.text:
             return []
         c = self.config
@@ -181,7 +210,9 @@ class Acceptor:
                 return [Decision(False, None, hyp.text, "inside longer speech", t, start, end, conf)]
             return []
         reason = ""
-        if conf is not None and conf < c.conf_min:
+        if start_sound is None:  # words, but no sound above the floor (or the guide) all along
+            reason = "not clearly louder than the guide" if self._guide_since is not None else "too quiet"
+        elif conf is not None and conf < c.conf_min:
             reason = f"low confidence {conf:.2f} < {c.conf_min:.2f}"
         elif pre_gap < c.end_quiet_s:
             reason = f"no quiet before it ({pre_gap:.2f} s)"
@@ -195,6 +226,14 @@ class Acceptor:
             reason = self._gated(name, hyp.text, t, start if start is not None else t, conf, peak,
                                  start_sound if start_sound is not None else t)
         return [Decision(not reason, name, hyp.text, reason, t, start, end, conf)]
+
+    def _louder_part(self, hyp: Hypothesis, start_sound: float, loud_end: float) -> Hypothesis:
+        """With the guide heard at the mic, an utterance is the sound clearly above it; the words the
+        recogniser placed outside that sound are the guide's own (its voice through the mic)."""
+        slack = self.config.word_slack_s
+        words = tuple(w for w in hyp.words if w.start is not None and w.end is not None
+                      and start_sound - slack <= (w.start + w.end) / 2 <= loud_end + slack)
+        return Hypothesis(" ".join(w.text for w in words), final=True, words=words)
 
     def _gated(self, name: str, text: str, t: float, start: float, conf: float | None, peak: float,
                start_sound: float) -> str:
