@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile
 
 from tests.listen_real import corpus
 from tests.pulse import RATE, SpeakerRecorder, VirtualSoundCard, envelope
@@ -193,9 +194,9 @@ class Session:
         start = time.monotonic()
         self.card.play_into_mic(word.wav)
         onset = None
-        if self.mic_clean and self.mic is not None:
+        if self.mic is not None:
             time.sleep(0.1)
-            onset = self._onset_in_mic(start)
+            onset = self._onset_in_mic(start) if self.mic_clean else self._found_in_mic(word, start)
         if onset is not None:
             spoken = Spoken(name, start, onset, onset + (word.end - word.onset), True)
         else:
@@ -220,18 +221,37 @@ class Session:
                 continue
         raise AssertionError(f"{name!r} was not taken in {tries} tries; trace: {self.records()[-10:]}")
 
-    def _onset_in_mic(self, after_mono: float) -> float | None:
+    def _first_after(self, samples: np.ndarray, after_mono: float) -> int:
+        """The index of the first recorded mic sample that arrived after `after_mono`."""
         assert self.mic is not None
-        samples = self.mic.samples()
-        # the sample that arrived at `after_mono`: search from a little before it
-        lo = 0
-        hi = len(samples)
-        while lo < hi:  # first index arriving after after_mono
+        lo, hi = 0, len(samples)
+        while lo < hi:
             mid = (lo + hi) // 2
             if self.mic.arrival(mid) < after_mono:
                 lo = mid + 1
             else:
                 hi = mid
+        return lo
+
+    def _found_in_mic(self, word: Word, after_mono: float) -> float | None:
+        """Where the word's speech began at the mic when the mic also hears the guide (echo): the
+        word's own waveform is found in the recording by cross-correlation."""
+        assert self.mic is not None
+        samples = self.mic.samples()
+        lo = self._first_after(samples, after_mono)
+        ref, _ = soundfile.read(str(word.wav), dtype="float32")
+        seg = samples[lo:]
+        if len(seg) < len(ref):
+            return None
+        n = 1 << int(np.ceil(np.log2(len(seg) + len(ref))))
+        corr = np.fft.irfft(np.fft.rfft(seg, n) * np.conj(np.fft.rfft(ref, n)), n)[: len(seg) - len(ref) + 1]
+        lag = int(np.argmax(corr))
+        return self.mic.arrival(lo + lag) + word.onset
+
+    def _onset_in_mic(self, after_mono: float) -> float | None:
+        assert self.mic is not None
+        samples = self.mic.samples()
+        lo = self._first_after(samples, after_mono)
         loud = np.flatnonzero(np.abs(samples[lo:]) > 0.01)
         if not len(loud):
             return None
