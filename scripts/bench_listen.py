@@ -87,13 +87,17 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="write the WAVs here instead of a temp dir")
     ap.add_argument("--model", help="model folder (default: found as 'play' finds it)")
     ap.add_argument("--distractors", help="tuning aid: space-separated distractor words instead of the pack's")
-    ap.add_argument("--conf-min", type=float, help="tuning aid: confidence threshold instead of the default")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="tuning aid: an acceptance setting (AcceptConfig field) instead of its default")
     args = ap.parse_args()
 
     pack = load_pack("ko")
     if args.distractors is not None:
         pack = dataclasses.replace(pack, distractors=tuple(args.distractors.split()))
-    config = AcceptConfig() if args.conf_min is None else AcceptConfig(conf_min=args.conf_min)
+    config = AcceptConfig()
+    for item in args.set:
+        field, _, value = item.partition("=")
+        config = dataclasses.replace(config, **{field: type(getattr(config, field))(value)})
     model = model_path(pack, args.model)
     tmp = tempfile.TemporaryDirectory()
     out = args.keep or Path(tmp.name)
