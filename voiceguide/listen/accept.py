@@ -89,6 +89,7 @@ class Acceptor:
         self.set_commands(commands)
         self._floor: float | None = None
         self._loud_end: float | None = None  # end of the last loud block
+        self._sound_end = 0.0  # end of the last block above the noise floor (the guide's too)
         self._utt_start: float | None = None  # first sound of the open utterance
         self._utt_pre_gap = float("inf")  # quiet before it
         self._utt_peak = -200.0
@@ -119,6 +120,8 @@ class Acceptor:
         above_floor = level_db > max(self._floor + c.margin_db, c.quiet_db)
         guide = self._guide_now(t_end, block_s)
         loud = above_floor and (guide is None or level_db > guide + c.barge_margin_db)
+        if above_floor:
+            self._sound_end = t_end
         if above_floor and self._guide_since is not None and (
                 not loud or t_end - self._guide_since <= c.guide_heard_s):
             # the guide's own sound at the mic: all of its first moments, then what is not clearly
@@ -181,12 +184,19 @@ class Acceptor:
         return t - self._loud_end >= quiet - 1e-9
 
     def idle(self, t: float) -> bool:
-        """Quiet for a while with no utterance open: restart the recogniser's utterance now (hand
-        its final to `close`). Vosk ends an utterance by itself after 5 s of silence (endpoint rule 1);
-        when someone starts speaking just then, it cuts their first word in two. Restarting it in
-        every quiet stretch keeps that from ever lining up with speech."""
+        """No utterance open, and quiet for a while: restart the recogniser's utterance now (hand
+        its final to `close`). Vosk ends an utterance by itself after 5 s of silence (endpoint rule
+        1), or 0.5 s after speech it heard (rule 2): when someone starts speaking just then, it cuts
+        their first word in two. Restarting it in every quiet stretch, and once the guide's own
+        sound at the mic (not an utterance) has stopped for `end_quiet_s`, keeps that from ever
+        lining up with speech."""
+        if self._utt_start is not None:
+            return False
+        c = self.config
+        if self._sound_end > self._closed_at and t - self._sound_end >= c.end_quiet_s - 1e-9:
+            return True
         quiet_since = max(self._closed_at, self._loud_end if self._loud_end is not None else 0.0)
-        return self._utt_start is None and t - quiet_since >= self.config.idle_reset_s
+        return t - quiet_since >= c.idle_reset_s
 
     def close(self, hyp: Hypothesis, t: float) -> list[Decision]:
         """The recogniser's final result for the utterance that just ended."""
