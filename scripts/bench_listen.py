@@ -36,31 +36,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import listen_corpus as corpus  # noqa: E402
+
+from tests.fakes import FakeGate  # noqa: E402  (the playback state on the stream's known timeline)
 
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.accept import AcceptConfig  # noqa: E402
 from voiceguide.listen.build import cached_model, make_listener, model_path  # noqa: E402
 from voiceguide.listen.source import WavSource  # noqa: E402
-
-
-class ScheduleGate:
-    """The playback state as the guide stream's timeline says it was, at the stream's audio time."""
-
-    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
-        self.spans = spans
-        self.now = 0.0
-
-    def busy(self, tail_s: float = 0.0) -> bool:
-        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
-
-    @property
-    def text(self) -> str | None:
-        for s, e, text in self.spans:
-            if s <= self.now <= e:
-                return text
-        return None
 
 
 def talk_items(pack, minutes: float, seed: int) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
@@ -118,7 +103,7 @@ def main() -> None:
         seconds += 0.8 + 0.09 * len(text)
     audio, events = corpus.build_stream(items, seed=13, gap=(0.4, 2.0))
     spans = [(e.start, e.end, e.text) for e in events]
-    streams["guide"] = (corpus.add_noise(audio, 30.0, seed=5), events, ScheduleGate(spans))
+    streams["guide"] = (corpus.add_noise(audio, 30.0, seed=5), events, FakeGate(spans))
     for name, (audio, _, _) in streams.items():
         corpus.write_wav(out / f"{name}.wav", audio)
     print(f"corpus made in {time.monotonic() - t0:.0f} s", file=sys.stderr)

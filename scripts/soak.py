@@ -44,6 +44,7 @@ from voiceguide import library  # noqa: E402
 from voiceguide.events import CancelTimer, Chime, Command, End, EnterStep, Ignored, PlayClip, Speak, StartTimer  # noqa: E402
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.build import cached_model, make_listener, model_path  # noqa: E402
+from voiceguide.listen.source import ThreadedSource  # noqa: E402
 from voiceguide.plan import PauseStep, TimerStep  # noqa: E402
 from voiceguide.runner import Bus  # noqa: E402
 from voiceguide.session import assemble, run  # noqa: E402
@@ -94,7 +95,7 @@ class AudioClock:
                 return None
 
 
-class ConversationSource:
+class ConversationSource(ThreadedSource):
     """An endless mic-like stream: Korean conversation by several espeak-ng voices with pauses of
     every length, under steady pink noise; paced so it never runs more than AHEAD_S ahead."""
 
@@ -110,8 +111,6 @@ class ConversationSource:
                       for s in sentences for _ in range(2)]
         self.said: deque[tuple[float, float, str]] = deque(maxlen=1000)  # recent (start, end, text)
         self.rng = rng
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.sent = 0
 
     def _chunk(self, k: int):  # type: ignore[no-untyped-def]
@@ -130,10 +129,6 @@ class ConversationSource:
             seconds += gap + len(clip.audio) / self.rate
         return corpus.add_noise(np.concatenate(parts), self.snr_db, seed=k)
 
-    def start(self, put) -> None:  # type: ignore[no-untyped-def]
-        self._thread = threading.Thread(target=self._run, args=(put,), name="soak-source", daemon=True)
-        self._thread.start()
-
     def _run(self, put) -> None:  # type: ignore[no-untyped-def]
         block = int(self.rate * BLOCK_S)
         try:
@@ -149,11 +144,6 @@ class ConversationSource:
                     put(pcm)
         finally:
             put(None)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2)
 
 
 class Couple:

@@ -198,6 +198,17 @@ class SpeakerRecorder:
         raw = raw[: len(raw) // 2 * 2]
         return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
+    def index_at(self, mono: float) -> int:
+        """The index of the first sample that arrived at or after `mono` (monotonic seconds)."""
+        lo, hi = 0, self.frames
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.arrival(mid) < mono:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def arrival(self, index: int) -> float:
         """When sample `index` reached us (monotonic seconds)."""
         with self._lock:

@@ -221,24 +221,12 @@ class Session:
                 continue
         raise AssertionError(f"{name!r} was not taken in {tries} tries; trace: {self.records()[-10:]}")
 
-    def _first_after(self, samples: np.ndarray, after_mono: float) -> int:
-        """The index of the first recorded mic sample that arrived after `after_mono`."""
-        assert self.mic is not None
-        lo, hi = 0, len(samples)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.mic.arrival(mid) < after_mono:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
     def _found_in_mic(self, word: Word, after_mono: float) -> float | None:
         """Where the word's speech began at the mic when the mic also hears the guide (echo): the
         word's own waveform is found in the recording by cross-correlation."""
         assert self.mic is not None
         samples = self.mic.samples()
-        lo = self._first_after(samples, after_mono)
+        lo = self.mic.index_at(after_mono)
         ref, _ = soundfile.read(str(word.wav), dtype="float32")
         seg = samples[lo:]
         if len(seg) < len(ref):
@@ -251,7 +239,7 @@ class Session:
     def _onset_in_mic(self, after_mono: float) -> float | None:
         assert self.mic is not None
         samples = self.mic.samples()
-        lo = self._first_after(samples, after_mono)
+        lo = self.mic.index_at(after_mono)
         loud = np.flatnonzero(np.abs(samples[lo:]) > 0.01)
         if not len(loud):
             return None
@@ -262,14 +250,7 @@ class Session:
     def speaker_index(self, mono: float) -> int:
         """The index of the speaker sample that arrived at `mono`."""
         assert self.speaker is not None
-        lo, hi = 0, self.speaker.frames
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.speaker.arrival(mid) < mono:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        return self.speaker.index_at(mono)
 
     def silent_from(self, mono: float, hold_s: float = 0.05) -> float | None:
         """When the speaker output first went quiet (peak < QUIET for `hold_s`) after `mono`."""

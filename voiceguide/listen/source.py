@@ -27,7 +27,29 @@ class AudioSource(Protocol):
     def stop(self) -> None: ...
 
 
-class WavSource:
+class ThreadedSource:
+    """A source that produces its blocks in a thread of its own (`_run`), until the end or `stop`."""
+
+    _stop: threading.Event
+    _thread: threading.Thread | None = None
+
+    def start(self, put: Put) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(put,), name=type(self).__name__, daemon=True)
+        self._thread.start()
+
+    def _run(self, put: Put) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self._thread is None:  # never started
+            return
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+
+class WavSource(ThreadedSource):
     """A WAV file, in real time (as a microphone would deliver it) or as fast as it can be read."""
 
     def __init__(self, path: Path, *, realtime: bool = True, block_s: float = BLOCK_S) -> None:
@@ -42,12 +64,6 @@ class WavSource:
         self.name = str(path)
         self.realtime = realtime
         self.block = max(1, int(self.rate * block_s))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, put: Put) -> None:
-        self._thread = threading.Thread(target=self._run, args=(put,), name="wav-source", daemon=True)
-        self._thread.start()
 
     def _run(self, put: Put) -> None:
         import numpy as np
@@ -68,11 +84,6 @@ class WavSource:
                 put(mono.tobytes())
         finally:
             put(None)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2)
 
 
 class MicSource:
