@@ -12,8 +12,9 @@ Utterances are cut by the audio level, not by Vosk's endpointer (which here wait
 often runs a command into the talk before it): as soon as the level has been quiet for `end_quiet_s`
 after sound, the listener asks for the final result (`close`) —
 that is "acting on the partial once the utterance is clearly over", with confidence and timings.
-When the partial result already is a pause or stop phrase, a shorter quiet ends it: those must
-silence the guide within 300 ms of the word, and a false one only pauses the session.
+While the guide is sounding, an utterance whose partial result already is a pause or stop phrase
+ends after a shorter quiet: those must silence the guide within 300 ms of the word. (With the guide
+silent there is nothing to silence, and the usual quiet keeps words run into talk from counting.)
 
 While the guide's own sound plays (and for `tail_s` after) only barge-in commands count, and only
 when the guide cannot have produced them: the phrase is not in what the guide is saying, and the
@@ -46,8 +47,8 @@ class Gate(Protocol):
 class AcceptConfig:
     conf_min: float = 0.8  # every word of the command
     end_quiet_s: float = 0.25  # quiet after sound that ends an utterance (and must precede a command)
-    quick: frozenset[str] = frozenset({"pause", "stop"})  # commands that must act at once
-    quick_end_quiet_s: float = 0.1  # quiet that ends an utterance whose partial result is one of them
+    quick: frozenset[str] = frozenset({"pause", "stop"})  # commands that must silence the guide at once
+    quick_end_quiet_s: float = 0.1  # quiet that ends an utterance whose partial is one of them, while the guide sounds
     max_command_s: float = 1.5  # a spoken command is short
     edge_slack_s: float = 0.3  # sound this much before or after the words means they do not stand alone
     margin_db: float = 3.0  # this far above the noise floor counts as sound
@@ -180,8 +181,9 @@ class Acceptor:
         if self._utt_start is None or self._loud_end is None:
             return False
         c = self.config
-        quiet = c.quick_end_quiet_s if self._phrases.get(self._partial) in c.quick else c.end_quiet_s
-        return t - self._loud_end >= quiet - 1e-9
+        quick = (self._phrases.get(self._partial) in c.quick
+                 and self.gate is not None and self.gate.busy(c.tail_s))
+        return t - self._loud_end >= (c.quick_end_quiet_s if quick else c.end_quiet_s) - 1e-9
 
     def idle(self, t: float) -> bool:
         """No utterance open, and quiet for a while: restart the recogniser's utterance now (hand
