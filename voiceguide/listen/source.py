@@ -119,7 +119,7 @@ class MicSource:
         try:
             self._stream = sd.RawInputStream(
                 device=self.device, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=self.block, callback=callback,
+                blocksize=self.block, callback=callback, latency="low",  # a command is heard sooner
                 finished_callback=lambda: put(None),
             )
             self._stream.start()
