@@ -245,6 +245,23 @@ def test_session_gets_voice_commands_on_the_bus_and_keys_go_on(monkeypatch: pyte
     assert bus.queue.empty()
 
 
+def test_verbose_says_what_was_heard_and_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.session import SessionParts, attach_listener
+    from voiceguide.settings import Settings
+
+    parts = SessionParts(None, KO, (), None, Bus(RealClock()), None)  # type: ignore[arg-type]
+    script = [Utterance(0.5, 0.9, "다음", conf=0.5)]
+    rec = FakeRecognizer(script)
+    monkeypatch.setattr("voiceguide.listen.build.recognizer_factory", lambda pack, path: (lambda rate: rec))
+    said: list[str] = []
+    listener = attach_listener(parts, Settings(model=__file__), source=FakeSource(script, 2.0),
+                               warn=said.append, verbose=True)
+    assert listener and listener.wait(10)
+    parts.closers[-1]()
+    assert said == ["heard '다음', not taken: low confidence 0.50 < 0.80"]
+    assert parts.bus.queue.empty()
+
+
 def test_no_model_is_one_clean_message_and_keys_carry_on(tmp_path, monkeypatch) -> None:
     from voiceguide.session import SessionParts, attach_listener
     from voiceguide.settings import Settings

@@ -95,7 +95,7 @@ def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) ->
 
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
-                    on_lost: Callable[[], None] | None = None) -> Any:
+                    on_lost: Callable[[], None] | None = None, verbose: bool = False) -> Any:
     """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
     thread while the first lines are spoken. Without a model or microphone: the pack's `no_model`
     line, said once (spoken, and on stderr), and the session carries on with the keys. A microphone
@@ -126,6 +126,8 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     def post(decision: object) -> None:
         if decision.accepted:  # type: ignore[attr-defined]
             parts.bus.post(Command(decision.name, source="voice", text=decision.text))  # type: ignore[attr-defined]
+        elif verbose:
+            say(f"heard {decision.text!r}, not taken: {decision.reason}")  # type: ignore[attr-defined]
 
     try:
         path = model_path(pack, settings.model)

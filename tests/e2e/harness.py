@@ -219,7 +219,12 @@ class Session:
                 return spoken, missed
             except AssertionError:
                 continue
-        raise AssertionError(f"{name!r} was not taken in {tries} tries; trace: {self.records()[-10:]}")
+        records = self.records()[-10:]
+        if self.proc is not None:  # its stderr says what it heard (with -v) once it has ended
+            self.proc.terminate()
+            self.proc.wait(10)
+        raise AssertionError(f"{name!r} was not taken in {tries} tries; trace: {records}; "
+                             f"stderr: {self._stderr_tail()}")
 
     def _found_in_mic(self, word: Word, after_mono: float) -> float | None:
         """Where the word's speech began at the mic when the mic also hears the guide (echo): the

@@ -56,9 +56,11 @@ def session_settings(**given: object) -> Settings:
 @click.argument("exercise")
 @click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True,
               help="Who takes the first turn.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also say on stderr what the listener heard but did not take as a command, and why.")
 @session_options
 def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale: float, trace: Path | None,
-         dirs: tuple[Path, ...], **given: object) -> None:
+         dirs: tuple[Path, ...], verbose: bool, **given: object) -> None:
     """Play an exercise, step by step, through the speaker, listening for voice commands.
 
     EXERCISE is an exercise id (see 'voiceguide list') or a path to a script file.
@@ -98,7 +100,7 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     stdin_input: list[object] = []
     voice = options.listen and attach_listener(
         parts, settings, gate=speaker.playstate if speaker else None,
-        on_lost=lambda: voice_lost(parts, stdin_input[0] if stdin_input else None),
+        on_lost=lambda: voice_lost(parts, stdin_input[0] if stdin_input else None), verbose=verbose,
     )
     stdin_input.append(attach_stdin(parts, sys.stdin, voice=voice))
     reason = run(parts, record=True)
