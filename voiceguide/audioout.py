@@ -228,12 +228,18 @@ class SoundDevice:
         self.blocksize = blocksize
         self.latency = latency
         self._stream = None
+        # Given every block as it is handed to the card, with when it will be heard (PortAudio
+        # stream time) and the rate: how the listener takes the guide's voice out of the mic.
+        self.tap: Callable[[float, np.ndarray, int], None] | None = None
 
     def start(self, fill: Callable[[np.ndarray], None]) -> None:
         sd = _sounddevice()
 
         def callback(outdata, frames, time, status) -> None:  # type: ignore[no-untyped-def]
             fill(outdata)
+            tap = self.tap
+            if tap is not None:
+                tap(time.outputBufferDacTime or time.currentTime, outdata, self.samplerate)
 
         try:
             self._stream = sd.OutputStream(

@@ -103,7 +103,8 @@ def run_menu(
         from voiceguide.session import attach_listener
 
         listener = attach_listener(SimpleNamespace(pack=pack, bus=bus, closers=closers),  # type: ignore[arg-type]
-                                   settings, gate=speaker.playstate if speaker else None)
+                                   settings, gate=speaker.playstate if speaker else None,
+                                   echo=speaker.echo if speaker else None)
     if stdin.isatty():
         keys = KeyInput(bus, stdin.fileno(), extra=key)
         keys.start()

@@ -95,12 +95,14 @@ def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) ->
 
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
-                    on_lost: Callable[[], None] | None = None, verbose: bool = False) -> Any:
+                    on_lost: Callable[[], None] | None = None, verbose: bool = False,
+                    echo: Any = None) -> Any:
     """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
     thread while the first lines are spoken. Without a model or microphone: the pack's `no_model`
     line, said once (spoken, and on stderr), and the session carries on with the keys. A microphone
     that goes away mid-session: `mic_lost`, said once, and `mic_back` when it returns (the listener
-    keeps trying it). The Listener if listening started (it can still fail later, with the same message), else None."""
+    keeps trying it). With `echo` (the guide's EchoReference), the guide's own sound is taken out
+    of the microphone's. The Listener if listening started (it can still fail later, with the same message), else None."""
     from voiceguide.errors import VoiceguideError
     from voiceguide.events import Announce, Command
     from voiceguide.listen.build import make_listener, model_path
@@ -132,6 +134,10 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     try:
         path = model_path(pack, settings.model)
         mic = source if source is not None else MicSource(settings.input_device)
+        if source is None and echo is not None:
+            from voiceguide.listen.echo import EchoCancelledSource
+
+            mic = EchoCancelledSource(mic, echo, warn=say)
     except VoiceguideError as exc:
         unavailable(exc)
         return None

@@ -18,6 +18,7 @@ class Speaker:
 
     def __init__(self, settings: Settings, pack: LanguagePack, texts: Iterable[str] = ()) -> None:
         from voiceguide.audioout import SoundDevice, warm_up
+        from voiceguide.listen.echo import EchoReference
         from voiceguide.playstate import PlayState
         from voiceguide.speech import Speech
 
@@ -31,6 +32,8 @@ class Speaker:
             self.speech.close()
             raise
         self.playstate = PlayState()
+        self.echo = EchoReference()  # what the guide plays, for taking it out of the mic
+        self.device.tap = self.echo.push
         self._output: Output | None = None
 
     def prerender(self, plan: tuple[PlanStep, ...], pack: LanguagePack) -> None:

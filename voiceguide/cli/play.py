@@ -100,6 +100,7 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     stdin_input: list[object] = []
     voice = options.listen and attach_listener(
         parts, settings, gate=speaker.playstate if speaker else None,
+        echo=speaker.echo if speaker else None,
         on_lost=lambda: voice_lost(parts, stdin_input[0] if stdin_input else None), verbose=verbose,
     )
     stdin_input.append(attach_stdin(parts, sys.stdin, voice=voice))

@@ -88,9 +88,12 @@ class WavSource(ThreadedSource):
 
 class MicSource:
     """A sounddevice input stream at the device's own rate, mono, in small blocks. Live: the
-    listener treats its end as the microphone going away, and may start it again."""
+    listener treats its end as the microphone going away, and may start it again. While `put` runs,
+    `arrived` is when the block it was given arrived (PortAudio stream time, the clock the sound
+    output's blocks are stamped with: see voiceguide.listen.echo)."""
 
     live = True
+    arrived = 0.0
 
     def __init__(self, device: str | int | None = None, *, block_s: float = BLOCK_S) -> None:
         import sounddevice as sd
@@ -114,6 +117,7 @@ class MicSource:
         self.stop()  # never two streams at once
 
         def callback(indata, frames, when, status):  # type: ignore[no-untyped-def]
+            self.arrived = when.currentTime
             put(bytes(indata))
 
         try:
