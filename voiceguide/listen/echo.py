@@ -65,11 +65,11 @@ class EchoReference:
         end = when + len(mono) / rate
         with self._lock:
             if self._end is not None and abs(when - self._end) > RESYNC_S:
-                keep = len(self._buf) - round((self._end - when) * RATE)
-                if keep < 0:  # a gap: silence
-                    self._buf = np.concatenate([self._buf, np.zeros(-keep, dtype=np.float32)])
+                shift = round((when - self._end) * RATE)
+                if shift > 0:  # a gap: silence
+                    self._buf = np.concatenate([self._buf, np.zeros(shift, dtype=np.float32)])
                 else:  # flushed: what was queued after `when` was never heard
-                    self._buf = self._buf[:keep]
+                    self._buf = self._buf[:max(0, len(self._buf) + shift)]
             self._buf = np.concatenate([self._buf, samples])
             if len(self._buf) > 2 * self._keep:
                 self._buf = self._buf[-self._keep:]
