@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ KEEP_S = 3.0  # how much of the guide's sound is kept to be read
 RESYNC_S = 0.05  # a guide block stamped this far from where the last one ended starts a new stretch
 RESYNC_MIC_S = 0.25  # a mic block arriving this far from when it was due: the mic restarted
 IDLE_S = 0.5  # with the guide silent this long, the mic passes untouched (and costs nothing)
+ECHO_HEARD_DB = 10.0  # the mic hears the guide: its level while the guide sounds is this far above its floor
 
 
 class EchoReference:
@@ -99,8 +101,6 @@ class MicClock:
     seconds of (samples so far, arrival time); a break in the stream starts it afresh."""
 
     def __init__(self, window: int = 80) -> None:
-        from collections import deque
-
         self._points: deque[tuple[int, float]] = deque(maxlen=window)
         self._a = 0.0
         self._b = 1.0 / RATE
@@ -140,6 +140,8 @@ class EchoCanceller:
         self._clock = MicClock()
         self._pending = np.zeros(0, dtype=np.int16)  # mic samples short of a whole frame
         self._done = 0  # samples processed so far
+        self._levels: deque[float] = deque(maxlen=600)  # the mic's block levels (dB), last 30 s
+        self._guide_levels: deque[float] = deque(maxlen=200)  # ... of blocks while the guide sounded
 
     def __call__(self, pcm: np.ndarray, arrived: float) -> np.ndarray:
         """`pcm` (int16 at RATE) ended arriving at `arrived`; returns whole frames processed (a
@@ -151,21 +153,40 @@ class EchoCanceller:
         whole = len(x) - len(x) % FRAME
         x, self._pending = x[:whole], x[whole:].copy()
         first, self._done = self._done, self._done + whole
+        level = 10 * np.log10(float(np.mean(x.astype(np.float64) ** 2)) + 1.0) if whole else 0.0
+        self._levels.append(level)
         if self._clock.at(first) - self.reference.last_sound > IDLE_S:
             return x
         out = np.empty_like(x)
+        far_energy = 0.0
         for i in range(0, whole, FRAME):
             t0, t1 = self._clock.at(first + i), self._clock.at(first + i + FRAME)
             span = max(1, round((t1 - t0) * RATE))  # the guide's sound in the time of this frame
             far = self.reference.read(t0, span)
             if span != FRAME:  # the mic's clock runs apart from the output's: fit one to the other
                 far = np.interp(np.linspace(0, span - 1, FRAME), np.arange(span), far).astype(np.float32)
+            far_energy += float(np.sum(far * far))
             far16 = np.clip(far * 32767.0, -32768, 32767).astype(np.int16)
             self._apm.process_reverse_stream(self._rtc.AudioFrame(far16.tobytes(), RATE, 1, FRAME))
             near = self._rtc.AudioFrame(x[i:i + FRAME].tobytes(), RATE, 1, FRAME)
             self._apm.process_stream(near)
             out[i:i + FRAME] = np.frombuffer(bytes(near.data), dtype=np.int16)
-        return out
+        if whole and far_energy / whole > 1e-8:  # the guide was sounding
+            self._guide_levels.append(level)
+        return out if self.echo_heard else x
+
+    @property
+    def echo_heard(self) -> bool:
+        """Whether the mic hears the guide: its typical level while the guide sounds stands clearly
+        above its quietest. Until it does (headphones, a speaker far away, the first second), the
+        mic's sound passes untouched: AEC3 still learns from it, but a canceller with nothing to
+        cancel could only blur the couple's words."""
+        import numpy as np
+
+        if len(self._guide_levels) < 20:
+            return False
+        floor = float(np.percentile(self._levels, 10))
+        return float(np.median(self._guide_levels)) - floor >= ECHO_HEARD_DB
 
 
 class EchoCancelledSource:
@@ -195,8 +216,10 @@ class EchoCancelledSource:
                 self.warn(f"no echo cancellation ({exc}); with a speaker near the mic, say commands "
                           "when the guide is quiet")
         canceller = self._canceller or (lambda x, arrived: x)
-        # LQ: the resampler holds back about 20 ms (HQ: 30 ms); a command's words lie well within 8 kHz
-        resampler = (soxr.ResampleStream(self.mic.rate, RATE, 1, dtype="int16", quality="LQ")
+        # QQ (cubic) holds nothing back, where LQ holds back 20 ms and HQ 30 ms, all of it added to
+        # every command's reaction. Measured on 360 espeak-ng Korean commands fed at 44.1 kHz: recall
+        # 0.78 through QQ, 0.80 LQ, 0.78 HQ, 0.78 with Vosk resampling itself (the same, within noise).
+        resampler = (soxr.ResampleStream(self.mic.rate, RATE, 1, dtype="int16", quality="QQ")
                      if self.mic.rate != RATE else None)
 
         def cancel(pcm: bytes | None) -> None:
