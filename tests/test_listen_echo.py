@@ -166,12 +166,12 @@ class StampedMic:
         pass
 
 
-def test_the_cancelled_mic_is_16_khz_and_ends_when_the_mic_ends() -> None:
+def test_a_mic_that_does_not_hear_the_guide_comes_through_as_it_came() -> None:
     pytest.importorskip("livekit.rtc", reason="livekit (echo cancellation) is not installed")
     got: list[bytes | None] = []
-    source = EchoCancelledSource(StampedMic(), EchoReference())
-    assert source.rate == RATE and source.live
+    mic = StampedMic()
+    source = EchoCancelledSource(mic, EchoReference())
+    assert source.rate == mic.rate and source.live
     source.start(got.append)
     assert got[-1] is None
-    samples = sum(len(b) for b in got[:-1] if b) // 2
-    assert 0 <= 20 * 800 - samples < FRAME  # nothing held back but part of a frame
+    assert got[:-1] == [np.full(2205, 1000, dtype=np.int16).tobytes()] * 20

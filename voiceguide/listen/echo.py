@@ -11,7 +11,7 @@ the same moment, then the mic's. A mic sample's moment is known only from when i
 which is later than it was heard: so the guide's sound always comes first, as AEC3 needs, and AEC3's
 own delay estimator finds the rest of the way (the room, the sound cards' buffers) and follows it.
 
-Everything runs at 16 kHz, the rate the recogniser works at. Nothing is stored beyond the last few
+The canceller works at 16 kHz; the mic's sound goes on at its own rate. Nothing is stored beyond the last few
 seconds of the guide's own sound; microphone audio is never kept.
 """
 
@@ -191,14 +191,14 @@ class EchoCanceller:
 
 class EchoCancelledSource:
     """A microphone (a source that says when each block `arrived`, on the output's clock) with the
-    guide's sound taken out, delivered at 16 kHz."""
-
-    rate = RATE
+    guide's sound taken out once the mic is found to hear it. Delivered at the mic's own rate: until
+    then (and always, with headphones) the mic's blocks pass exactly as they came."""
 
     def __init__(self, mic: Any, reference: EchoReference, warn: Callable[[str], None] | None = None) -> None:
         self.mic = mic
         self.reference = reference
         self.name = mic.name
+        self.rate = mic.rate
         self.live = getattr(mic, "live", False)
         self.warn = warn or (lambda text: print(f"voiceguide: {text}", file=sys.stderr))
         self._canceller: EchoCanceller | None = None
@@ -215,24 +215,27 @@ class EchoCancelledSource:
                 self._unavailable = True
                 self.warn(f"no echo cancellation ({exc}); with a speaker near the mic, say commands "
                           "when the guide is quiet")
-        canceller = self._canceller or (lambda x, arrived: x)
-        # QQ (cubic) holds nothing back, where LQ holds back 20 ms and HQ 30 ms, all of it added to
-        # every command's reaction. Measured on 360 espeak-ng Korean commands fed at 44.1 kHz: recall
-        # 0.78 through QQ, 0.80 LQ, 0.78 HQ, 0.78 with Vosk resampling itself (the same, within noise).
-        resampler = (soxr.ResampleStream(self.mic.rate, RATE, 1, dtype="int16", quality="QQ")
-                     if self.mic.rate != RATE else None)
+        canceller = self._canceller
+        if canceller is None:
+            self.mic.start(put)
+            return
+        # To AEC3's 16 kHz and back. QQ (cubic) holds nothing back, where LQ holds back 20 ms and HQ
+        # 30 ms, all of it added to every command's reaction. Measured on 360 espeak-ng Korean commands
+        # fed at 44.1 kHz: recall 0.78 through QQ, 0.80 LQ, 0.78 HQ, 0.78 with Vosk resampling itself.
+        rate = self.mic.rate
+        down = soxr.ResampleStream(rate, RATE, 1, dtype="int16", quality="QQ") if rate != RATE else None
+        up = soxr.ResampleStream(RATE, rate, 1, dtype="int16", quality="QQ") if rate != RATE else None
 
         def cancel(pcm: bytes | None) -> None:
             if pcm is None:
                 put(None)
                 return
-            arrived = self.mic.arrived
             x = np.frombuffer(pcm, dtype=np.int16)
-            if resampler is not None:
-                x = resampler.resample_chunk(x)
-            y = canceller(x, arrived)
-            if len(y):
-                put(y.tobytes())
+            y = canceller(down.resample_chunk(x) if down is not None else x, self.mic.arrived)
+            if not canceller.echo_heard:
+                put(pcm)
+            elif len(y):
+                put((up.resample_chunk(y) if up is not None else y).tobytes())
 
         self.mic.start(cancel)
 
