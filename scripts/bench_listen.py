@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import listen_corpus as corpus  # noqa: E402
 
-from tests.fakes import FakeGate  # noqa: E402  (the playback state on the stream's known timeline)
+from tests.fakes import FakeGate, PlayedAhead  # noqa: E402  (the playback state on the stream's known timeline; the guide's sound ahead of the mic)
 
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.accept import AcceptConfig  # noqa: E402
@@ -54,33 +54,21 @@ from voiceguide.listen.build import cached_model, make_listener, model_path  # n
 from voiceguide.listen.echo import EchoCancelledSource, EchoReference  # noqa: E402
 from voiceguide.listen.source import WavSource  # noqa: E402
 
-ORIGIN = 100.0  # the audio clock's time at the start of a stream (any value will do)
-
-
 class EchoedWav:
     """The guide stream as the mic in a session gets it: each block with the time it `arrived`
-    (audio time), and the guide's own sound handed to `reference` a little ahead, as the sound
-    card's buffer would."""
+    (audio time), the guide's own sound handed to the reference a little ahead (tests.fakes.PlayedAhead)."""
 
     live = False
 
-    def __init__(self, wav: WavSource, played, reference: EchoReference, ahead_s: float = 0.1) -> None:  # type: ignore[no-untyped-def]
-        self.wav, self.played, self.reference = wav, played, reference
+    def __init__(self, wav: WavSource, played: PlayedAhead) -> None:
+        self.wav, self.played = wav, played
         self.rate, self.name = wav.rate, wav.name
-        self.ahead = int(ahead_s * wav.rate)
-        self.arrived = ORIGIN
-        self._heard = 0
-        self._pushed = 0
+        self.arrived = played.origin
 
     def start(self, put) -> None:  # type: ignore[no-untyped-def]
         def block(pcm: bytes | None) -> None:
             if pcm is not None:
-                self._heard += len(pcm) // 2
-                while self._pushed < min(self._heard + self.ahead, len(self.played)):
-                    chunk = self.played[self._pushed:self._pushed + 512]
-                    self.reference.push(ORIGIN + self._pushed / self.rate, chunk, self.rate)
-                    self._pushed += len(chunk)
-                self.arrived = ORIGIN + self._heard / self.rate
+                self.arrived = self.played.heard(len(pcm) // 2)
             put(pcm)
 
         self.wav.start(block)
@@ -173,8 +161,8 @@ def main() -> None:
         source = WavSource(out / f"{name}.wav", realtime=not args.fast)
         if args.echo and name == "guide":
             reference = EchoReference()
-            source = EchoCancelledSource(EchoedWav(source, guide_played.astype("float32") / 32768, reference),
-                                         reference)
+            played = PlayedAhead(guide_played.astype("float32") / 32768, reference, source.rate)
+            source = EchoCancelledSource(EchoedWav(source, played), reference)
         hooks = {}
         if gate is not None:
             hooks["on_level"] = lambda t, level, g=gate: setattr(g, "now", t)

@@ -310,3 +310,28 @@ class FlakySource:
     def stop(self) -> None:
         if self.open:
             self.open -= 1
+
+
+# ---- the guide's sound handed to the echo reference, as a sound card would ------------------------
+
+
+class PlayedAhead:
+    """Hands `played` (float mono at `rate`) to an EchoReference in card-sized blocks, stamped on
+    an audio clock starting at `origin`, always `ahead_s` ahead of what the mic has heard so far
+    (the sound card's buffer). `heard(n)`: the mic has taken in n more samples; returns when they
+    arrived."""
+
+    def __init__(self, played, reference, rate: int, *, origin: float = 100.0, ahead_s: float = 0.1,  # type: ignore[no-untyped-def]
+                 block: int = 512) -> None:
+        self.played, self.reference, self.rate = played, reference, rate
+        self.origin, self.ahead, self.block = origin, int(ahead_s * rate), block
+        self._heard = 0
+        self._pushed = 0
+
+    def heard(self, n: int) -> float:
+        self._heard += n
+        while self._pushed < min(self._heard + self.ahead, len(self.played)):
+            chunk = self.played[self._pushed:self._pushed + self.block]
+            self.reference.push(self.origin + self._pushed / self.rate, chunk, self.rate)
+            self._pushed += len(chunk)
+        return self.origin + self._heard / self.rate

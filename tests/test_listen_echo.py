@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.fakes import PlayedAhead
 from tests.listen_real import corpus
 from voiceguide.listen.echo import (
     FRAME,
@@ -30,6 +31,7 @@ def tone(seconds: float, rate: int, hz: float = 440.0) -> np.ndarray:
 
 
 def push_all(ref: EchoReference, sound: np.ndarray, rate: int, at: float, block: int = 512) -> None:
+    ref.wanted = True  # as a canceller sets it
     for i in range(0, len(sound), block):
         ref.push(at + i / rate, sound[i:i + block, None].repeat(2, axis=1), rate)  # a stereo card
 
@@ -51,6 +53,12 @@ def test_before_and_after_what_played_is_silence() -> None:
     assert not ref.read(9.0, 160).any()
     assert not ref.read(11.0, 160).any()
     assert ref.last_sound == pytest.approx(10.5, abs=0.05)
+
+
+def test_with_no_canceller_reading_it_the_reference_takes_no_work() -> None:
+    ref = EchoReference()
+    ref.push(10.0, tone(0.5, RATE)[:, None], RATE)
+    assert not ref.read(10.1, 160).any() and ref.last_sound == float("-inf")
 
 
 def test_a_flush_cuts_what_was_buffered_but_never_heard() -> None:
@@ -99,16 +107,9 @@ def cancel(room: dict[str, np.ndarray], block_s: float = 0.05) -> np.ndarray:
     blocks are cancelled as they come."""
     ref = EchoReference()
     canceller = EchoCanceller(ref)
-    guide, mic, n = room["guide"], room["mic"], int(block_s * RATE)
-    ahead = int(0.1 * RATE)
-    pushed = 0
-    out = []
-    for i in range(0, len(mic), n):
-        while pushed < min(i + n + ahead, len(guide)):
-            ref.push(50.0 + pushed / RATE, guide[pushed:pushed + 512], RATE)
-            pushed += 512
-        out.append(canceller(mic[i:i + n], 50.0 + (i + len(mic[i:i + n])) / RATE))
-    return np.concatenate(out)
+    played = PlayedAhead(room["guide"], ref, RATE)
+    mic, n = room["mic"], int(block_s * RATE)
+    return np.concatenate([canceller(mic[i:i + n], played.heard(len(mic[i:i + n]))) for i in range(0, len(mic), n)])
 
 
 def test_the_guides_voice_is_taken_out_of_the_mic(room: dict[str, np.ndarray]) -> None:

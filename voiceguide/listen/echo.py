@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from voiceguide.listen.listener import level_db
 from voiceguide.listen.source import Put
 
 if TYPE_CHECKING:
@@ -52,12 +53,17 @@ class EchoReference:
         self._resampler: Any = None
         self._resampler_rate = 0
         self.last_sound = float("-inf")  # when the last audible sample of the guide plays
+        # Set once a canceller reads it: until then (no listening, no mic, no canceller) the sound
+        # card's thread does no work for it.
+        self.wanted = False
 
     def push(self, when: float, block: np.ndarray, rate: int) -> None:
         """`block` (frames, or frames × channels, float) starts playing at `when`."""
         import numpy as np
         import soxr
 
+        if not self.wanted:
+            return
         mono = block.mean(axis=1) if block.ndim == 2 else block
         mono = np.ascontiguousarray(mono, dtype=np.float32)
         if rate != self._resampler_rate:
@@ -136,11 +142,12 @@ class EchoCanceller:
 
         self._rtc = rtc
         self.reference = reference
+        reference.wanted = True
         self._apm = rtc.AudioProcessingModule(echo_cancellation=True)
         self._clock = MicClock()
         self._pending = np.zeros(0, dtype=np.int16)  # mic samples short of a whole frame
         self._done = 0  # samples processed so far
-        self._levels: deque[float] = deque(maxlen=600)  # the mic's block levels (dB), last 30 s
+        self._levels: deque[float] = deque(maxlen=600)  # the mic's block levels (dBFS), last 30 s
         self._guide_levels: deque[float] = deque(maxlen=200)  # ... of blocks while the guide sounded
 
     def __call__(self, pcm: np.ndarray, arrived: float) -> np.ndarray:
@@ -153,7 +160,7 @@ class EchoCanceller:
         whole = len(x) - len(x) % FRAME
         x, self._pending = x[:whole], x[whole:].copy()
         first, self._done = self._done, self._done + whole
-        level = 10 * np.log10(float(np.mean(x.astype(np.float64) ** 2)) + 1.0) if whole else 0.0
+        level = level_db(x.tobytes())
         self._levels.append(level)
         if self._clock.at(first) - self.reference.last_sound > IDLE_S:
             return x
