@@ -272,3 +272,27 @@ def test_the_microphone_unplugged_and_plugged_back_in_a_real_session(tmp_path) -
     assert [r["text"] for r in records if r["kind"] == "announce"] == [KO.lines.mic_lost, KO.lines.mic_back]
     voice = [r for r in records if r["kind"] == "command" and r.get("source") == "voice"]
     assert voice and voice[0]["name"] == "next"
+
+
+def test_stopping_while_the_model_loads_does_not_wait_for_it() -> None:
+    """Ctrl-C in a session's first seconds: nothing is open yet, so nothing is waited for; the
+    load ends, and the thread with it, without opening the microphone."""
+    import threading
+
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_model(rate: int) -> FakeRecognizer:
+        loading.set()
+        release.wait(10)
+        return FakeRecognizer([])
+
+    source = FlakySource([(5.0, "end")])
+    listener = Listener(source, slow_model, Acceptor(KO.commands), print, highpass=False, denoise=False)
+    listener.start()
+    assert loading.wait(5)
+    t0 = time.monotonic()
+    listener.stop()
+    assert time.monotonic() - t0 < 0.5
+    release.set()
+    assert listener.wait(5)
+    assert source.starts == []

@@ -94,6 +94,7 @@ class Listener:
         self._queue: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
         self._generation = 0
         self._stopping = threading.Event()
+        self._loading = False  # the model is loading (the source is not open yet)
         self._thread: threading.Thread | None = None
         self._vocabulary: tuple[Mapping[str, Sequence[str]], Sequence[str], Mapping[str, Sequence[str]]] | None = None
         self._vocabulary_lock = threading.Lock()
@@ -133,9 +134,12 @@ class Listener:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop listening; the microphone is closed when this returns. While the model is still
+        loading nothing is open, so nothing is waited for (a session ended by Ctrl-C or SIGTERM in
+        its first seconds must not wait seconds for a load): the thread ends by itself after it."""
         self._stopping.set()
         self._queue.put((-1, None))
-        if self._thread is not None:
+        if self._thread is not None and not self._loading:
             self._thread.join(timeout=5)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -179,7 +183,11 @@ class Listener:
         return False
 
     def _listen(self) -> None:
-        rec = self.make_recognizer(self.source.rate)
+        self._loading = True
+        try:
+            rec = self.make_recognizer(self.source.rate)
+        finally:
+            self._loading = False
         if self._stopping.is_set():
             return
         rate = self.source.rate
