@@ -79,6 +79,23 @@ def test_a_gap_between_sounds_is_silence() -> None:
     assert np.corrcoef(got, want)[0, 1] > 0.99
 
 
+def test_hours_of_sound_keep_the_last_seconds_exactly() -> None:
+    """The reference is a ring: reads across its wrap, a flush after it has wrapped many times, and a
+    gap longer than the ring all give the sound that played then (or silence)."""
+    ref = EchoReference(keep_s=1.0)
+    ramp = (np.arange(int(3.3 * RATE)) % 10007 / 10007).astype(np.float32)  # every sample tells its place
+    push_all(ref, ramp, RATE, at=10.0, block=333)
+    for at in (12.35, 12.9, 13.2):  # wherever the ring's end falls, the samples come back in order
+        i = round((at - 10.0) * RATE)
+        assert np.array_equal(ref.read(at, 800)[: len(ramp) - i], ramp[i:i + 800])
+    assert not ref.read(12.0, 160).any()  # longer ago than the ring keeps
+    push_all(ref, ramp[:1600], RATE, at=13.1)  # flushed at 13.1
+    assert np.array_equal(ref.read(13.0, 3200), np.concatenate([ramp[48000:49600], ramp[:1600]]))
+    push_all(ref, ramp[:1600], RATE, at=20.0)  # after a gap longer than the ring
+    assert not ref.read(19.0, 1600).any()
+    assert np.array_equal(ref.read(20.0, 1600), ramp[:1600])
+
+
 @pytest.fixture(scope="module")
 def room() -> dict[str, np.ndarray]:
     """12 s of the guide talking, as played and as the mic hears it (60 ms later, at -8 dB, with a

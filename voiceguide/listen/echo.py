@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 RATE = 16000
 FRAME = RATE // 100  # AEC3 works on 10 ms frames
-KEEP_S = 3.0  # how much of the guide's sound is kept to be read
+KEEP_S = 3.0  # how much of the guide's sound is kept to be read (the mic is never that far behind)
 RESYNC_S = 0.05  # a guide block stamped this far from where the last one ended starts a new stretch
 RESYNC_MIC_S = 0.25  # a mic block arriving this far from when it was due: the mic restarted
 IDLE_S = 0.5  # with the guide silent this long, the mic passes untouched (and costs nothing)
@@ -41,15 +41,17 @@ ECHO_HEARD_DB = 10.0  # the mic hears the guide: its level while the guide sound
 class EchoReference:
     """What the guide has played, by time: written from the sound card's thread, read from the
     microphone's. A block stamped earlier than the end of the last one (the output was flushed: its
-    buffered sound was never heard) cuts what came after; a gap is silence."""
+    buffered sound was never heard) cuts what came after; a gap is silence. The last `keep_s` live
+    in a ring, so the sound card's thread copies no more than its own block."""
 
     def __init__(self, keep_s: float = KEEP_S) -> None:
         import numpy as np
 
         self._lock = threading.Lock()
-        self._buf = np.zeros(0, dtype=np.float32)
-        self._end: float | None = None  # the time at the end of _buf
-        self._keep = int(keep_s * RATE)
+        self._ring = np.zeros(int(keep_s * RATE), dtype=np.float32)
+        self._n = 0  # samples on the timeline so far; sample i lives in _ring[i % len(_ring)]
+        self._top = 0  # the most there ever were (after a flush, slots past _n hold sound never heard)
+        self._end: float | None = None  # the time at the end of sample _n
         self._resampler: Any = None
         self._resampler_rate = 0
         self.last_sound = float("-inf")  # when the last audible sample of the guide plays
@@ -75,15 +77,31 @@ class EchoReference:
             if self._end is not None and abs(when - self._end) > RESYNC_S:
                 shift = round((when - self._end) * RATE)
                 if shift > 0:  # a gap: silence
-                    self._buf = np.concatenate([self._buf, np.zeros(shift, dtype=np.float32)])
+                    size = len(self._ring)
+                    self._n += max(0, shift - size)  # beyond the ring's length, only the last of it stays
+                    self._write(np.zeros(min(shift, size), dtype=np.float32))
                 else:  # flushed: what was queued after `when` was never heard
-                    self._buf = self._buf[:max(0, len(self._buf) + shift)]
-            self._buf = np.concatenate([self._buf, samples])
-            if len(self._buf) > 2 * self._keep:
-                self._buf = self._buf[-self._keep:]
+                    self._n = max(self._n + shift, self._oldest())
+            self._write(samples)
             self._end = end
             if np.any(np.abs(mono) > 1e-4):
                 self.last_sound = end
+
+    def _oldest(self) -> int:
+        """The first sample of the timeline still in the ring."""
+        return max(0, self._top - len(self._ring))
+
+    def _write(self, samples: np.ndarray) -> None:
+        size = len(self._ring)
+        if len(samples) > size:
+            self._n += len(samples) - size
+            samples = samples[-size:]
+        i = self._n % size
+        head = min(len(samples), size - i)
+        self._ring[i:i + head] = samples[:head]
+        self._ring[:len(samples) - head] = samples[head:]
+        self._n += len(samples)
+        self._top = max(self._top, self._n)
 
     def read(self, start: float, n: int) -> np.ndarray:
         """`n` samples at RATE from time `start`: silence where nothing (known) was playing."""
@@ -93,10 +111,14 @@ class EchoReference:
         with self._lock:
             if self._end is None:
                 return out
-            first = len(self._buf) - round((self._end - start) * RATE)
-            lo, hi = max(first, 0), min(first + n, len(self._buf))
+            first = self._n - round((self._end - start) * RATE)
+            lo, hi = max(first, self._oldest()), min(first + n, self._n)
             if hi > lo:
-                out[lo - first:hi - first] = self._buf[lo:hi]
+                size = len(self._ring)
+                i = lo % size
+                head = min(hi - lo, size - i)
+                out[lo - first:lo - first + head] = self._ring[i:i + head]
+                out[lo - first + head:hi - first] = self._ring[:hi - lo - head]
         return out
 
 
