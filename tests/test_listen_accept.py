@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.fakes import FakeGate, FakeRecognizer, FakeSource, Utterance
@@ -258,7 +260,9 @@ def test_verbose_says_what_was_heard_and_not_taken(monkeypatch: pytest.MonkeyPat
                                warn=said.append, verbose=True)
     assert listener and listener.wait(10)
     parts.closers[-1]()
-    assert said == ["heard '다음', not taken: low confidence 0.50 < 0.80"]
+    assert len(said) == 2, said
+    assert re.fullmatch(r"heard '다음' at \d+\.\d\d s of listening, lowest confidence 0\.50", said[0])
+    assert said[1] == "heard '다음', not taken: low confidence 0.50 < 0.80"
     assert parts.bus.queue.empty()
 
 

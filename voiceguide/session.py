@@ -141,10 +141,17 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     except VoiceguideError as exc:
         unavailable(exc)
         return None
+    def heard(hyp: Any, t: float) -> None:
+        if hyp.final and hyp.text:
+            confs = [w.conf for w in hyp.words if w.conf is not None]
+            low = f", lowest confidence {min(confs):.2f}" if confs else ""
+            say(f"heard {hyp.text!r} at {t:.2f} s of listening{low}")
+
     gate = gate if gate is not None else getattr(parts, "playstate", None)
+    hooks = {"on_hypothesis": heard} if verbose else {}
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
-                             on_back=lambda: announce(pack.lines.mic_back))
+                             on_back=lambda: announce(pack.lines.mic_back), **hooks)
     listener.start()
     parts.closers.append(listener.stop)
     return listener

@@ -57,7 +57,8 @@ def session_settings(**given: object) -> Settings:
 @click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True,
               help="Who takes the first turn.")
 @click.option("-v", "--verbose", is_flag=True,
-              help="Also say on stderr what the listener heard but did not take as a command, and why.")
+              help="Also say on stderr everything the listener heard, and why what was not taken as a "
+                   "command was not.")
 @session_options
 def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale: float, trace: Path | None,
          dirs: tuple[Path, ...], verbose: bool, **given: object) -> None:
