@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Words
+from tests.e2e.harness import MISSES, Words
 
 _FIGURES: dict[str, list[float]] = {}
 _REPORT: list[Path] = []
@@ -63,6 +63,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
             terminalreporter.write_line(f"{kind}: {s['n']} of {s['of']}")
         else:
             terminalreporter.write_line(f"{kind}: median {s['median_ms']} ms, worst {s['worst_ms']} ms (n={s['n']})")
+    for line in MISSES:
+        terminalreporter.write_line(line)
     if _REPORT:
         _REPORT[0].write_text(json.dumps(data, indent=1) + "\n")
         terminalreporter.write_line(f"written to {_REPORT[0]}")
