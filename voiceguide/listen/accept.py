@@ -123,10 +123,12 @@ class Acceptor:
         loud = above_floor and (guide is None or level_db > guide + c.barge_margin_db)
         if above_floor:
             self._sound_end = t_end
-        if above_floor and self._guide_since is not None and (
-                not loud or t_end - self._guide_since <= c.guide_heard_s):
+        if self._guide_since is not None and (not loud or t_end - self._guide_since <= c.guide_heard_s):
             # the guide's own sound at the mic: all of its first moments, then what is not clearly
-            # louder than it (that is somebody talking over it)
+            # louder than it (that is somebody talking over it). Its quiet blocks too: with its
+            # echo cancelled, the guide is mostly near the floor, and counting only what stands
+            # above the floor would make its rare leaks (and the mic's first, uncancelled second)
+            # its level, and a word said over it never clearly louder.
             self._guide_levels.append((t_end, level_db))
         if not loud:
             return
@@ -258,15 +260,13 @@ class Acceptor:
         said = text.lower()
         if any(said in spoken.lower() for spoken in self._guide_texts):
             return "the guide's own words contain it"
+        if self._guide_since is not None and start_sound - self._guide_since < c.guide_heard_s:
+            # How loud the guide is at the mic (if the mic hears it at all: headphones, a quiet
+            # speaker, a mic close to the couple) shows only once it has sounded a while; right
+            # at its start, its first syllables could be this very utterance.
+            return "the guide has only just started"
         guide = self._guide_level(start_sound)
-        if guide is None:
-            # Nothing of the guide reached the mic before the utterance (headphones, a quiet speaker,
-            # a mic close to the couple). That says the mic does not hear the guide only once the
-            # guide has been sounding a while; right at its start, its first syllables could be
-            # this very utterance.
-            if self._guide_since is None or start_sound - self._guide_since < c.guide_heard_s:
-                return "the guide has only just started"
-        elif peak < guide + c.barge_margin_db:
+        if guide is not None and peak < guide + c.barge_margin_db:
             return "not clearly louder than the guide"
         if conf is not None and conf < c.barge_conf_min:
             return f"low confidence for a barge-in {conf:.2f} < {c.barge_conf_min:.2f}"
