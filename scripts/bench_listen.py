@@ -9,6 +9,8 @@ for as fast as possible) through exactly the listener's code path, in parallel:
 recall: commands accepted as the right command within 2 s of their end; false accepts: any other
 accepted command in the talk streams, per hour of talk; self-triggers: accepted commands in the
 guide stream, per hour of it; latency: from the end of the spoken command to the accept decision.
+With --echo, somebody also says pause or stop over every other long line of the guide (the guide
+heard through the room, the word nearer the mic): barge_in_recall is how many of those were taken.
 
     python scripts/bench_listen.py --minutes 15        # ~2 x 23 min talk + 53 min guide; ~55 min wall
     python scripts/bench_listen.py --minutes 2 --fast  # quick look
@@ -90,6 +92,27 @@ def room(audio):  # type: ignore[no-untyped-def]
     return np.clip(out, -32768, 32767).astype(np.int16)
 
 
+def talk_over(heard, events, pack, seed: int):  # type: ignore[no-untyped-def]
+    """Somebody saying pause or stop over every other long line of the guide, 1.5 s into it, nearer
+    the mic than the speaker (the guide's echo reaches it through `room`, 6 dB down): the barge-in
+    that echo cancelling is for. Returns the mixed audio and the commands' events."""
+    import numpy as np
+
+    rng = random.Random(seed)
+    phrases = [(name, p) for name in ("pause", "stop") for p in pack.commands[name]]
+    mixed = heard.astype(np.float32)
+    said = []
+    long_lines = [e for e in events if e.end - e.start > 3.5]
+    for k, line in enumerate(long_lines[::2]):
+        name, phrase = phrases[k % len(phrases)]
+        clip = corpus.synth(phrase, rng.choice(corpus.VOICES), rng.choice(corpus.SPEEDS), rng.randint(35, 65))
+        at = int((line.start + 1.5 - clip.start) * corpus.RATE)
+        piece = clip.audio.astype(np.float32)[: len(mixed) - at]
+        mixed[at:at + len(piece)] += piece
+        said.append(corpus.Event("command", phrase, at / corpus.RATE + clip.start, at / corpus.RATE + clip.end, name))
+    return np.clip(mixed, -32768, 32767).astype(np.int16), said
+
+
 def talk_items(pack, minutes: float, seed: int) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
     phrases = [(name, p) for name, ps in pack.commands.items() for p in ps]
@@ -107,6 +130,30 @@ def talk_items(pack, minutes: float, seed: int) -> list[tuple[str, str, str | No
     return items
 
 
+def score(stream: str, events: list, decisions: list) -> tuple[list[float], list[str], list[str]]:  # type: ignore[type-arg]
+    """Each spoken command against what was accepted: (latencies in ms of those taken, the missed,
+    the accepted that match no spoken command)."""
+    accepted = [d for d in decisions if d.accepted]
+    used: set[int] = set()
+    latencies, misses, extra = [], [], []
+    for e in events:
+        if e.kind != "command":
+            continue
+        match = next((i for i, d in enumerate(accepted) if i not in used and d.name == e.name
+                      and e.start - 0.2 <= d.t <= e.end + 2.0), None)
+        if match is None:
+            near = [f"{d.text}:{d.reason}" for d in decisions if abs(d.t - e.end) < 2.5]
+            misses.append(f"{stream} {e.start:.1f}s {e.text} {near}")
+        else:
+            used.add(match)
+            latencies.append(1000 * (accepted[match].t - e.end))
+    for i, d in enumerate(accepted):
+        if i not in used:
+            said = [e.text for e in events if e.start - 0.5 <= d.t <= e.end + 1.0]
+            extra.append(f"{stream} {d.t:.1f}s {d.name} '{d.text}' conf {d.conf} (spoken: {said})")
+    return latencies, misses, extra
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=15.0, help="length of each talk stream (guide: twice this)")
@@ -117,6 +164,8 @@ def main() -> None:
                     help="the guide stream as a room brings the speaker to the mic, with the guide's own sound "
                          "taken out of it as in a session (voiceguide.listen.echo)")
     ap.add_argument("--distractors", help="tuning aid: space-separated distractor words instead of the pack's")
+    ap.add_argument("--guide-only", action="store_true",
+                    help="tuning aid: only the guide stream (self-triggers, and barge-ins with --echo)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="tuning aid: an acceptance setting (AcceptConfig field) instead of its default")
     args = ap.parse_args()
@@ -135,10 +184,11 @@ def main() -> None:
 
     t0 = time.monotonic()
     streams = {}
-    audio, events = corpus.build_stream(talk_items(pack, args.minutes, 1), seed=11)
-    streams["talk-clean"] = (audio, events, None)
-    audio, events = corpus.build_stream(talk_items(pack, args.minutes, 2), seed=12)
-    streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
+    if not args.guide_only:
+        audio, events = corpus.build_stream(talk_items(pack, args.minutes, 1), seed=11)
+        streams["talk-clean"] = (audio, events, None)
+        audio, events = corpus.build_stream(talk_items(pack, args.minutes, 2), seed=12)
+        streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
     lines = corpus.guide_lines(pack)
     rng = random.Random(3)
     items, seconds = [], 0.0
@@ -149,7 +199,11 @@ def main() -> None:
     audio, events = corpus.build_stream(items, seed=13, gap=(0.4, 2.0))
     spans = [(e.start, e.end, e.text) for e in events]
     guide_played = audio
-    streams["guide"] = (corpus.add_noise(room(audio) if args.echo else audio, 30.0, seed=5), events, FakeGate(spans))
+    heard = room(audio) if args.echo else audio
+    barge: list[corpus.Event] = []
+    if args.echo:
+        heard, barge = talk_over(heard, events, pack, seed=4)
+    streams["guide"] = (corpus.add_noise(heard, 30.0, seed=5), events + barge, FakeGate(spans))
     for name, (audio, _, _) in streams.items():
         corpus.write_wav(out / f"{name}.wav", audio)
     print(f"corpus made in {time.monotonic() - t0:.0f} s", file=sys.stderr)
@@ -184,33 +238,22 @@ def main() -> None:
     cpu = time.process_time() - cpu0
     wall = time.monotonic() - wall0
 
-    hits, latencies, false_accepts, misses = 0, [], [], []
-    n_commands = 0
+    latencies: list[float] = []
+    false_accepts: list[str] = []
+    misses: list[str] = []
+    hits = n_commands = 0
     talk_seconds = 0.0
-    for name in ("talk-clean", "talk-noisy"):
+    for name in ("talk-clean", "talk-noisy")[:0 if args.guide_only else 2]:
         audio, events, _ = streams[name]
         talk_seconds += len(audio) / corpus.RATE
-        accepted = [d for d in results[name] if d.accepted]
-        used = set()
-        for e in events:
-            if e.kind != "command":
-                continue
-            n_commands += 1
-            match = next((i for i, d in enumerate(accepted) if i not in used and d.name == e.name
-                          and e.start - 0.2 <= d.t <= e.end + 2.0), None)
-            if match is None:
-                near = [f"{d.text}:{d.reason}" for d in results[name] if abs(d.t - e.end) < 2.5]
-                misses.append(f"{name} {e.start:.1f}s {e.text} {near}")
-            else:
-                used.add(match)
-                hits += 1
-                latencies.append(1000 * (accepted[match].t - e.end))
-        for i, d in enumerate(accepted):
-            if i not in used:
-                said = [e.text for e in events if e.start - 0.5 <= d.t <= e.end + 1.0]
-                false_accepts.append(f"{name} {d.t:.1f}s {d.name} '{d.text}' conf {d.conf} (spoken: {said})")
+        got, lost, extra = score(name, events, results[name])
+        hits, n_commands = hits + len(got), n_commands + len(got) + len(lost)
+        latencies += got
+        misses += lost
+        false_accepts += extra
     guide_seconds = len(streams["guide"][0]) / corpus.RATE
-    self_triggers = [f"guide {d.t:.1f}s {d.name} '{d.text}'" for d in results["guide"] if d.accepted]
+    barge_got, barge_lost, self_triggers = score("guide", streams["guide"][1], results["guide"])
+    misses += barge_lost
     for line in misses:
         print("miss:", line, file=sys.stderr)
     for line in false_accepts:
@@ -221,13 +264,17 @@ def main() -> None:
     audio_seconds = talk_seconds + guide_seconds
     report = {
         "recall": round(hits / n_commands, 4) if n_commands else None,
-        "false_accepts_per_hour": round(len(false_accepts) / (talk_seconds / 3600), 2),
+        "false_accepts_per_hour": round(len(false_accepts) / (talk_seconds / 3600), 2) if talk_seconds else None,
         "self_triggers_per_hour": round(len(self_triggers) / (guide_seconds / 3600), 2),
+        # pause or stop said over the guide's echo (--echo): taken within 2 s
+        "barge_in_recall": round(len(barge_got) / len(barge), 4) if barge else None,
+        "barge_in_latency_median_ms": round(statistics.median(barge_got)) if barge_got else None,
         "latency_median_ms": round(statistics.median(latencies)) if latencies else None,
         "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]) if latencies else None,
         "cpu_fraction": round(cpu / audio_seconds, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "commands": n_commands,
+        "barge_ins": len(barge),
         "false_accepts": len(false_accepts),
         "self_triggers": len(self_triggers),
         "talk_minutes": round(talk_seconds / 60, 1),
