@@ -58,14 +58,11 @@ def test_the_guide_never_reacts_to_its_own_voice(pulse, echo, words, tmp_path: P
     assert code == 0, err
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "not yet reliable: with the guide's sound taken out of the mic (voiceguide.listen.echo), pause was "
-    "taken within three tries in 14 of 17 runs here (before: about half). The misses: the echo that "
-    "leaks through right after the word (the canceller holds back while someone talks over the guide) "
-    "is heard as one more word ('멈춰 알았어': inside longer speech)"))
 def test_a_spoken_pause_works_over_the_echo(pulse, echo, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with Session(pulse, tmp_path, exercise(tmp_path, ECHO_SESSION), words, time_scale=4.0,
-                 args=("-v",)) as s:  # a failure shows what was heard and why it was not taken
+    """The echo here is about 18 dB below the word: pause was taken at the first try in 9 of 9 runs.
+    With the echo only 6 dB below, across voices and speeds, far fewer are taken: that is measured
+    by scripts/bench_listen.py --echo (barge_in_recall)."""
+    with Session(pulse, tmp_path, exercise(tmp_path, ECHO_SESSION), words, time_scale=4.0) as s:
         s.mic_clean = False  # the mic hears the guide too: the word is found in it by its waveform
         s.wait_listening()
         i, _ = s.wait_step(1, 30)
