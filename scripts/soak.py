@@ -63,16 +63,26 @@ def rss_mb() -> float:
 
 
 class AudioClock:
-    """The runner's Clock, running on the audio the listener has taken in (set from its level hook)."""
+    """The runner's Clock, running on the audio the listener has taken in (set from its level hook).
+    Audio is fed many times faster than real time, so a runner woken a few milliseconds late would
+    see its timer run tens of milliseconds of audio long: time does not pass a moment the runner
+    waits for until it has woken for it, as a real clock would not. So what drift remains is the
+    session's own (a lost or double-counted pause, a timer restarted with the wrong time left)."""
 
     def __init__(self) -> None:
         self.t = 0.0
         self.finished = threading.Event()  # the soak is over: time stands still, waits end at once
         self._wall0 = time.time()
+        self._cv = threading.Condition()
+        self._deadline: float | None = None  # the moment the runner is waiting for
 
     def advance(self, t: float) -> None:
-        if t > self.t:
-            self.t = t
+        with self._cv:
+            while self._deadline is not None and t > self._deadline and not self.finished.is_set():
+                self.t = max(self.t, self._deadline)  # up to that moment, and no further until it has woken
+                self._cv.wait(0.05)
+            if t > self.t:
+                self.t = t
 
     def now(self) -> float:
         return self.t
@@ -82,17 +92,24 @@ class AudioClock:
 
     def wait(self, q: queue.Queue[object], timeout: float | None) -> object | None:
         deadline = None if timeout is None else self.t + timeout
-        while True:
-            try:
-                return q.get(timeout=POLL_S)
-            except queue.Empty:
-                pass
-            if deadline is not None and self.t >= deadline:
-                return None
-            if self.finished.is_set():
-                if deadline is not None:
-                    self.t = max(self.t, deadline)
-                return None
+        with self._cv:
+            self._deadline = deadline
+        try:
+            while True:
+                try:
+                    return q.get(timeout=POLL_S)
+                except queue.Empty:
+                    pass
+                if deadline is not None and self.t >= deadline:
+                    return None
+                if self.finished.is_set():
+                    if deadline is not None:
+                        self.t = max(self.t, deadline)
+                    return None
+        finally:
+            with self._cv:
+                self._deadline = None
+                self._cv.notify_all()
 
 
 class ConversationSource(ThreadedSource):
