@@ -141,6 +141,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     except VoiceguideError as exc:
         unavailable(exc)
         return None
+
     def heard(hyp: Any, t: float) -> None:
         if hyp.final and hyp.text:
             confs = [w.conf for w in hyp.words if w.conf is not None]

@@ -162,8 +162,8 @@ class Acceptor:
 
     def _guide_level(self, before: float) -> float | None:
         """How loud the guide is at the mic, from what was heard before `before` (the start of the
-        utterance being judged: the utterance's own sound must not count as the guide's). None if
-        the guide has not been heard at the mic."""
+        utterance being judged: the utterance's own sound must not count as the guide's): near
+        the floor when the mic does not hear it, or hears it cancelled. None before it has sounded."""
         levels = sorted(level for t, level in self._guide_levels if t <= before)
         if not levels:
             return None

@@ -130,6 +130,7 @@ class Listener:
         self.acceptor.set_commands(commands)
 
     def start(self) -> None:
+        self._loading = True  # from now: a stop() right away must not wait for the load either
         self._thread = threading.Thread(target=self._run, name="listener", daemon=True)
         self._thread.start()
 
@@ -183,7 +184,6 @@ class Listener:
         return False
 
     def _listen(self) -> None:
-        self._loading = True
         try:
             rec = self.make_recognizer(self.source.rate)
         finally:
