@@ -171,6 +171,7 @@ class EchoCanceller:
         self._done = 0  # samples processed so far
         self._levels: deque[float] = deque(maxlen=600)  # the mic's block levels (dBFS), last 30 s
         self._guide_levels: deque[float] = deque(maxlen=200)  # ... of blocks while the guide sounded
+        self.echo_heard = False  # see _hears_echo; judged once per block
 
     def __call__(self, pcm: np.ndarray, arrived: float) -> np.ndarray:
         """`pcm` (int16 at RATE) ended arriving at `arrived`; returns whole frames processed (a
@@ -185,6 +186,7 @@ class EchoCanceller:
         level = level_db(x.tobytes())
         self._levels.append(level)
         if self._clock.at(first) - self.reference.last_sound > IDLE_S:
+            self.echo_heard = self._hears_echo()
             return x
         out = np.empty_like(x)
         far_energy = 0.0
@@ -202,10 +204,10 @@ class EchoCanceller:
             out[i:i + FRAME] = np.frombuffer(bytes(near.data), dtype=np.int16)
         if whole and far_energy / whole > 1e-8:  # the guide was sounding
             self._guide_levels.append(level)
+        self.echo_heard = self._hears_echo()
         return out if self.echo_heard else x
 
-    @property
-    def echo_heard(self) -> bool:
+    def _hears_echo(self) -> bool:
         """Whether the mic hears the guide: its typical level while the guide sounds stands clearly
         above its quietest. Until it does (headphones, a speaker far away, the first second), the
         mic's sound passes untouched: AEC3 still learns from it, but a canceller with nothing to
