@@ -83,22 +83,9 @@ class EchoedWav:
         self.wav.stop()
 
 
-def room(audio):  # type: ignore[no-untyped-def]
-    """What a mic a metre or two from the speaker hears of it: 40 ms later, at about -6 dB, with a
-    reflection."""
-    import numpy as np
-
-    x = audio.astype(np.float32)
-    out = np.zeros_like(x)
-    d, r = int(0.04 * corpus.RATE), int(0.059 * corpus.RATE)
-    out[d:] += 0.5 * x[:-d]
-    out[r:] += 0.15 * x[:-r]
-    return np.clip(out, -32768, 32767).astype(np.int16)
-
-
 def talk_over(heard, events, pack, seed: int):  # type: ignore[no-untyped-def]
     """Somebody saying pause or stop over every other long line of the guide, 1.5 s into it, nearer
-    the mic than the speaker (the guide's echo reaches it through `room`, 6 dB down): the barge-in
+    the mic than the speaker (the guide's echo reaches it through `corpus.room`, 6 dB down): the barge-in
     that echo cancelling is for. Returns the mixed audio and the commands' events."""
     import numpy as np
 
@@ -203,7 +190,7 @@ def main() -> None:
     audio, events = corpus.build_stream(items, seed=13, gap=(0.4, 2.0))
     spans = [(e.start, e.end, e.text) for e in events]
     guide_played = audio
-    heard = room(audio) if args.echo else audio
+    heard = corpus.room(audio) if args.echo else audio
     barge: list[corpus.Event] = []
     if args.echo:
         heard, barge = talk_over(heard, events, pack, seed=4)

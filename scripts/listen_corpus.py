@@ -133,6 +133,21 @@ def add_noise(audio, snr_db: float, seed: int = 1):  # type: ignore[no-untyped-d
     return np.clip(x + pink, -32768, 32767).astype(np.int16)
 
 
+def room(audio, *, delay_s: float = 0.04, gain: float = 0.5, reflection_s: float = 0.059,  # type: ignore[no-untyped-def]
+         reflection_gain: float = 0.15):
+    """What a mic a metre or two from the speaker hears of `audio` (int16 or float): the sound
+    `delay_s` later at `gain`, and one reflection `reflection_s` later at `reflection_gain`."""
+    import numpy as np
+
+    x = audio.astype(np.float32)
+    out = np.zeros_like(x)
+    for after, g in ((round(delay_s * RATE), gain), (round(reflection_s * RATE), reflection_gain)):
+        out[after:] += g * x[:-after]
+    if audio.dtype == np.int16:
+        return np.clip(out, -32768, 32767).astype(np.int16)
+    return out
+
+
 @dataclass
 class Event:
     kind: str  # "command", "talk", "guide"

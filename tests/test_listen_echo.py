@@ -106,10 +106,7 @@ def room() -> dict[str, np.ndarray]:
     line = "잠시 눈을 감고 오늘 하루를 떠올려 보세요. 천천히 숨을 쉬면서 서로의 목소리에 귀를 기울여요. "
     guide = corpus.synth(line * 2, "ko", 160).audio.astype(np.float32)
     guide = np.tile(guide, 3)[: 12 * RATE] / 32768.0
-    delay = int(0.06 * RATE)
-    echo = np.zeros_like(guide)
-    echo[delay:] = 0.4 * guide[:-delay]
-    echo[delay + 300:] += 0.12 * guide[: -(delay + 300)]
+    echo = corpus.room(guide, delay_s=0.06, gain=0.4, reflection_s=0.07875, reflection_gain=0.12)
     word = corpus.synth("멈춰", "ko+f3", 160).audio.astype(np.float32) / 32768.0
     at = 9 * RATE
     mic = echo.copy()
