@@ -30,6 +30,13 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     return tmp_path_factory.mktemp("speech-cache")
 
 
+@pytest.fixture(scope="session")
+def model_views(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One folder of grammar-only model views for the test session (made once, not per test)."""
+    return tmp_path_factory.mktemp("model-views")
+
+
 @pytest.fixture(autouse=True)
-def _private_cache(speech_cache, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def _private_cache(speech_cache, model_views, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(model_views))

@@ -120,6 +120,8 @@ def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_th
     with VirtualSoundCard(tmp_path / "card") as card:
         env = card.env
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # bytecode caches are Python's writes, not the session's
+        views = tmp_path / "model-views"  # empty: the session makes the model's grammar view, and is seen
+        env["VOICEGUIDE_MODEL_CACHE"] = str(views)
         work = tmp_path / "work"
         work.mkdir()
         trace = work / "trace.jsonl"
@@ -166,9 +168,14 @@ def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_th
     cache = str(speech_cache) + os.sep
     history_dir = str(private_dirs / "xdg_data_home" / "voiceguide") + os.sep
     pulse_dirs = tuple(str(Path(d) / "pulse") + os.sep for d in (private_dirs / "xdg_config_home", card.home / ".config"))
+    # the model's grammar view (voiceguide/listen/modelview.py): its word list, an empty Gr.fst, its
+    # stamp, links to the model's own files, and the folder itself, renamed into place
+    view_names = {"words.txt", "Gr.fst", "stamp"} | {p.name for p in korean_model().rglob("*")}
     allowed = []
     for path in written:
         if path.startswith(cache) or path == str(trace) or path.startswith("/dev/"):
+            continue
+        if path.startswith(str(views) + os.sep) and (Path(path).name in view_names or Path(path).parent == views):
             continue
         if path.startswith(history_dir) and Path(path).name.startswith("history"):
             continue
@@ -179,6 +186,7 @@ def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_th
     audio_out = [p for p in written if p.lower().endswith(AUDIO_SUFFIXES) and not p.startswith(cache)]
     assert audio_out == []
     assert any(p.startswith(cache) for p in written)  # the audit saw the writes it allows
+    assert any(p.endswith("words.txt") for p in written)
     assert any(p == str(trace) for p in written)
 
 

@@ -64,10 +64,14 @@ def load_model(path: Path) -> Any:
     if missing:
         raise ModelProblem(f"the speech model in {path} is incomplete (missing {', '.join(missing)}); "
                            "it may be damaged")
-    try:
-        return vosk.Model(str(path))
-    except Exception:  # noqa: BLE001  (vosk raises a bare Exception for every failure)
-        raise ModelProblem(f"the speech model in {path} could not be loaded; it may be damaged") from None
+    from voiceguide.listen.modelview import grammar_view
+
+    for folder in dict.fromkeys([grammar_view(path), path]):  # the lean view first, if there is one
+        try:
+            return vosk.Model(str(folder))
+        except Exception:  # noqa: BLE001, S112  (vosk raises a bare Exception for every failure)
+            continue
+    raise ModelProblem(f"the speech model in {path} could not be loaded; it may be damaged")
 
 
 def unknown_words(model: Any, words: Iterable[str]) -> list[str]:
