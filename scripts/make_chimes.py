@@ -11,6 +11,7 @@ and a short fade at the end so the tail reaches exact silence. Deterministic: sa
 
 from __future__ import annotations
 
+import argparse
 import sys
 import wave
 from pathlib import Path
@@ -51,7 +52,10 @@ def write(path: Path, samples: np.ndarray) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "audio"
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "audio",
+                    help="folder to write the chimes into (default: the repository's audio/)")
+    out = ap.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     write(out / "chime.wav", bell(528.0, 2.0, peak_dbfs=-8.0))
     write(out / "chime-soft.wav", bell(792.0, 1.2, peak_dbfs=-20.0))
