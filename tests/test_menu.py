@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from voiceguide import history
-from voiceguide.events import Choice, Chosen, Command, InputClosed, PlaybackDone, Speak
+from voiceguide.events import Choice, Chosen, Command, Expect, InputClosed, PlaybackDone, Speak
 from voiceguide.lang import load_pack
 from voiceguide.menu import Menu, MenuItem
 from voiceguide.menuloop import remembered
@@ -36,7 +36,7 @@ def test_choose_by_name_confirm_and_begin():
     menu = Menu(ITEMS, LINES)
     menu.start(0)
     assert said(menu.handle(Choice(menu.match("start small")), 0)) == [
-        "Start small, about 11 minutes. Say next to begin, or choose another."]
+        "Start small, about 11 minutes. Say next to begin, or back to choose another."]
     out = menu.handle(Command("next"), 0)
     assert Chosen("start-small") in out
     assert menu.ended and menu.end_reason == "chosen" and menu.chosen == "start-small"
@@ -66,6 +66,30 @@ def test_repeat_says_the_offer_or_the_confirmation_again():
     assert "one for Presence" in said(menu.handle(Command("repeat"), 0))[0]
     menu.handle(Choice("connect"), 0)
     assert said(menu.handle(Command("repeat"), 0))[0].startswith("Connect, about 20 minutes")
+
+
+def test_while_a_choice_is_confirmed_the_listener_hears_only_the_commands():
+    """Titles and numbers could take the "next" that begins it (see voiceguide/menu.py)."""
+    menu = Menu(ITEMS, LINES)
+    offering = Expect({"more": ["more"]}, menu.vocabulary())
+    start = menu.start(0)
+    assert start[0] == offering and isinstance(start[1], Speak)  # the vocabulary first, then the words
+    assert "choose:connect" in offering.choices
+    out = menu.handle(Command("choose:connect"), 0)
+    assert out[0] == Expect({}, {}) and said(out)[0].startswith("Connect, about 20 minutes")
+    assert not any(isinstance(a, Expect) for a in menu.handle(Command("repeat"), 0))  # unchanged: not asked again
+    out = menu.handle(Command("back"), 0)
+    assert out[0] == offering
+    assert menu.confirming is None
+
+
+def test_back_while_confirming_offers_the_same_exercises_again():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    menu.handle(Command("more"), 0)
+    menu.handle(Command("choose:needs-sharing"), 0)
+    assert said(menu.handle(Command("back"), 0)) == ["Say four for Sharing needs, or more."]
+    assert "one for Presence" in said(menu.handle(Command("back"), 0))[0]  # offering: back a page
 
 
 def test_another_choice_replaces_the_one_being_confirmed():

@@ -68,3 +68,22 @@ def test_a_heard_title_chooses_the_exercise():
 
 def test_the_menu_vocabulary_names_each_exercise_by_title_and_number():
     assert menu().vocabulary() == {CHOOSE + "ko-presence": ["함께 있기", "하나"], CHOOSE + "other": ["zzqx unknownword", "둘"]}
+
+
+def test_next_is_heard_while_a_choice_is_confirmed(tmp_path):
+    """While the menu confirms a choice it asks for the commands alone (voiceguide/menu.py): no
+    number or title is there to be heard in place of the "next" that begins the exercise."""
+    from voiceguide.events import Command
+
+    korean_model()
+    m = menu()
+    m.start(0)
+    m.handle(Command(CHOOSE + "ko-presence", source="voice"), 0)
+    expect = m.expected()
+    assert expect.words == {} and expect.choices == {}
+    said = [corpus.silence(1.0)]
+    for voice, speed in [("ko", 130), ("ko+f1", 160), ("ko+f3", 190), ("ko+m7", 130)]:
+        said += [corpus.synth("다음", voice, speed).audio, corpus.silence(1.5)]
+    heard = listen_with_vocabulary(np.concatenate(said), tmp_path,
+                                   ({**KO.commands, **expect.words}, KO.distractors, expect.choices))
+    assert [d.name for d in heard] == ["next"] * 4

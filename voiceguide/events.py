@@ -141,7 +141,18 @@ class Chosen:
     id: str
 
 
-Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen
+@dataclass(frozen=True)
+class Expect:
+    """What may be said from now on besides the session's commands: `words` (command name ->
+    phrases, each word needed in the speech model) and `choices` (phrases used when the model
+    knows their words: exercise titles and numbers). Fewer words to tell apart means fewer
+    mistaken for one another: while a choice is being confirmed, nothing but the commands."""
+
+    words: dict[str, list[str]]
+    choices: dict[str, list[str]]
+
+
+Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen | Expect
 Playback = Speak | PlayClip | Chime
 
 _KINDS: dict[type, str] = {
@@ -161,6 +172,7 @@ _KINDS: dict[type, str] = {
     Choice: "choice",
     Announce: "announce",
     Chosen: "menu_choice",
+    Expect: "expect",
 }
 
 

@@ -3,14 +3,20 @@
 It offers the exercises a few at a time, hears a title, a number or "more", confirms the choice,
 and hands the chosen id back when someone says "next". It never speaks on its own after the first
 offer: a couple who falls silent is left in peace until they ask ("repeat").
+
+While it confirms a choice it listens for the commands alone ("back" returns to the offer): the
+titles and numbers are out of the listener's vocabulary then, so that none of them can take the
+"next" that begins the exercise. Measured with the Korean model and espeak-ng's 다음 (5 voices ×
+3 speeds × 10 onsets, fed at 44.1 kHz as the sound card gives it): with the menu's words it was
+taken 37 times in 150, and mostly heard as 둘, 넷 or 더 otherwise; with the commands alone, 113 in 150.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +28,7 @@ from voiceguide.events import (
     Chosen,
     Command,
     Event,
+    Expect,
     Ignored,
     InputClosed,
     PlaybackDone,
@@ -82,6 +89,7 @@ class Menu:
         self._tokens = tokens or itertools.count(1)
         self._leaving: int | None = None  # the goodbye line's token
         self._shown = False  # has any page of exercises been offered yet?
+        self._expected: Expect | None = None  # the vocabulary last asked of the listener
 
     # ---- the same surface as the session engine, so the same runner drives both -----------
 
@@ -92,6 +100,28 @@ class Menu:
         return not self.ended and self._leaving is None
 
     def start(self, now: float) -> list[Action]:
+        return self._listen(self._start())
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        return self._listen(self._handle(event))
+
+    def _listen(self, actions: list[Action]) -> list[Action]:
+        """Ask the listener for what can be said now, before anything is said (when it changed)."""
+        if self.ended:
+            return actions
+        expect = self.expected()
+        if expect == self._expected:
+            return actions
+        self._expected = expect
+        return [expect, *actions]
+
+    def expected(self) -> Expect:
+        """What can be said now besides the commands."""
+        if self.confirming is not None:
+            return Expect({}, {})
+        return Expect({"more": list(self.lines.more)}, self.vocabulary())
+
+    def _start(self) -> list[Action]:
         if self.after_session:
             return [self._say(self.lines.another)]
         parts = [self.lines.greeting]
@@ -104,7 +134,7 @@ class Menu:
         self._shown = True
         return [self._say(" ".join(parts))]
 
-    def handle(self, event: Event, now: float) -> list[Action]:
+    def _handle(self, event: Event) -> list[Action]:
         if self.ended:
             return []
         if isinstance(event, PlaybackDone):
@@ -179,8 +209,10 @@ class Menu:
             self._shown = True
             return [StopAudio(), self._say(self._offer_text())]
         if name == "back":
-            self.confirming = None
-            self.page = (self.page - 1) % self._pages()
+            if self.confirming is not None:  # not this one: the same exercises again
+                self.confirming = None
+            else:
+                self.page = (self.page - 1) % self._pages()
             return [StopAudio(), self._say(self._offer_text())]
         if name == "help":
             return [StopAudio(), self._say(self.lines.help)]

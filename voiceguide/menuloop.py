@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from voiceguide import history, library
-from voiceguide.events import Choice, Event
+from voiceguide.events import Action, Choice, Event, Expect
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
@@ -113,7 +113,14 @@ def run_menu(
     else:
         LineInput(bus, stdin, close_when_done=listener is None, parse=pick).start()
 
-    menu_words = {"more": list(pack.menu.more)}
+    if listener is not None:
+        voice = listener
+
+        def expect(wall: float, message: Event | Action) -> None:
+            if isinstance(message, Expect):  # the menu's own words, for this moment only
+                voice.set_vocabulary({**pack.commands, **message.words}, pack.distractors, message.choices)
+
+        observers.append(expect)
 
     after = False
     try:
@@ -121,8 +128,6 @@ def run_menu(
             last, suggestion = remembered(items)
             menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
             current["menu"] = menu
-            if listener is not None:  # titles and numbers are words for this moment only
-                listener.set_vocabulary({**pack.commands, **menu_words}, pack.distractors, menu.vocabulary())
             Runner(menu, bus, output, observers).run()
             if listener is not None:
                 listener.set_vocabulary(pack.commands, pack.distractors)

@@ -19,7 +19,8 @@ def menu(loop: bool, text: bool, listen: bool | None, time_scale: float, trace: 
     """Greet the couple and offer the exercises by voice, a few at a time.
 
     Say a title or its number (or press 1-9) to choose, "more" to hear others, "repeat" to hear
-    them again, "next" to begin, and "stop" to finish. After each exercise the menu offers another.
+    them again, and "stop" to finish. Once a choice is named, "next" begins it and "back" offers
+    the exercises again. After each exercise the menu offers another.
 
     When stdin is not a terminal, a line may name an exercise (its id, title or number); other
     lines are commands, as in 'voiceguide play'.
