@@ -150,6 +150,27 @@ def test_download_cli_with_progress_and_env_url(data: Path, server: Server, monk
     assert result.stdout.strip() == str(data / "xx")
 
 
+def test_download_cli_makes_the_models_grammar_view_too(data: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_modelview import WORDS, lm_fst
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("vosk-model-small-xx-0.1/am/final.mdl", b"am")
+        zf.writestr("vosk-model-small-xx-0.1/graph/HCLr.fst", b"hcl")
+        zf.writestr("vosk-model-small-xx-0.1/graph/Gr.fst", lm_fst(WORDS))
+    server = Server(buf.getvalue())
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+    try:
+        result = CliRunner().invoke(cli, ["model", "download", "xx", "--url", server.url])
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    [view] = (tmp_path / "views").iterdir()
+    assert (view / "graph" / "words.txt").read_text(encoding="utf-8").startswith("<eps> 0\n")
+    assert (view / "am").resolve() == (data / "xx" / "am").resolve()
+
+
 def test_download_failure_is_one_clean_line(data: Path) -> None:
     result = CliRunner().invoke(cli, ["model", "download", "xx", "--url", "http://127.0.0.1:9/none.zip"])
     assert result.exit_code == 1

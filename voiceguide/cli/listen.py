@@ -236,4 +236,7 @@ def model_download(lang: str, url: str | None) -> None:
         return b
 
     path = models.download(lang, url, progress_factory=bar)
+    from voiceguide.listen.modelview import grammar_view
+
+    grammar_view(path)  # made now, not in the first session's first seconds (see modelview.py)
     click.echo(str(path))
