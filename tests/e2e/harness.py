@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import soundfile
@@ -109,7 +110,7 @@ class Session:
         self.mic_clean = True  # False when the speaker is looped into the mic (echo)
         self.missed: list[str] = []  # the commands said again because the guide did not take them
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Self:
         self.speaker = self.card.record()
         self.mic = self.card.record("vmicsink.monitor")
         self.proc = subprocess.Popen(
