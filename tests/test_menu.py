@@ -83,6 +83,15 @@ def test_while_a_choice_is_confirmed_the_listener_hears_only_the_commands():
     assert menu.confirming is None
 
 
+def test_help_while_confirming_says_the_confirmation_again():
+    menu = Menu(ITEMS, LINES)
+    menu.start(0)
+    assert said(menu.handle(Command("help"), 0)) == [LINES.help]
+    menu.handle(Choice("connect"), 0)
+    assert said(menu.handle(Command("help"), 0)) == [
+        "Connect, about 20 minutes. Say next to begin, or back to choose another."]
+
+
 def test_back_while_confirming_offers_the_same_exercises_again():
     menu = Menu(ITEMS, LINES)
     menu.start(0)

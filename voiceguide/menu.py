@@ -215,6 +215,8 @@ class Menu:
                 self.page = (self.page - 1) % self._pages()
             return [StopAudio(), self._say(self._offer_text())]
         if name == "help":
+            if self.confirming is not None:  # its own line says what can be said now
+                return self._choose(self.confirming.id)
             return [StopAudio(), self._say(self.lines.help)]
         if name == "stop":
             if self.idle:

@@ -2,9 +2,9 @@
 
 voiceguide only ever decodes with a small grammar, which Vosk composes with the model's HCLr graph
 itself. The model's own n-gram language model (`graph/Gr.fst`) is still loaded, and never used:
-in the Korean small model that is about 100 MB of memory and 0.6 s of loading (measured: RSS after
-loading 557 -> 460 MB, load 2.0 -> 1.4 s, the same words and confidences for the same audio).
-On a Raspberry Pi with 1 GB both matter.
+in the Korean small model that is about 100 MB of memory and half a second of loading (measured by
+scripts/bench_model.py: RSS 535 -> 440 MB, load 1.8 -> 1.3 s; tests/test_modelview.py checks the
+words, confidences and timings are the same for the same audio). On a Raspberry Pi both matter.
 
 A view is a folder of symlinks to the model's own files, with an empty `Gr.fst`, and the word list,
 which Vosk otherwise reads from `Gr.fst`'s symbol table, as `graph/words.txt`. It is made once per
