@@ -85,7 +85,8 @@ def test_a_word_list_of_the_models_own_is_linked_not_remade(tmp_path: Path) -> N
     assert (view / "graph" / "words.txt").is_symlink()
 
 
-def test_processes_making_the_same_view_at_once_all_get_it_whole(tmp_path: Path) -> None:
+def test_makers_of_the_same_view_at_once_all_get_it_whole(tmp_path: Path) -> None:
+    """Threads here; two guides starting at once race through the same renames."""
     model = fake_model(tmp_path / "model", [("<eps>", 0)] + [(f"단어{i}", i) for i in range(1, 20000)])
     views: list[Path] = []
     threads = [threading.Thread(target=lambda: views.append(grammar_view(model, tmp_path / "views")))
