@@ -26,12 +26,14 @@ def make_model(root: Path) -> Path:
     return root
 
 
-def model_zip(top: str = "vosk-model-small-xx-0.1", size: int = 300_000) -> bytes:
+def model_zip(top: str = "vosk-model-small-xx-0.1", size: int = 300_000, extra: dict[str, bytes] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(f"{top}/am/final.mdl", bytes(range(256)) * (size // 256))
         zf.writestr(f"{top}/conf/model.conf", "--beam=10\n")
         zf.writestr(f"{top}/README", "a test model\n")
+        for name, data in (extra or {}).items():
+            zf.writestr(f"{top}/{name}", data)
     return buf.getvalue()
 
 
@@ -154,12 +156,7 @@ def test_download_cli_makes_the_models_grammar_view_too(data: Path, tmp_path: Pa
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_modelview import WORDS, lm_fst
 
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("vosk-model-small-xx-0.1/am/final.mdl", b"am")
-        zf.writestr("vosk-model-small-xx-0.1/graph/HCLr.fst", b"hcl")
-        zf.writestr("vosk-model-small-xx-0.1/graph/Gr.fst", lm_fst(WORDS))
-    server = Server(buf.getvalue())
+    server = Server(model_zip(extra={"graph/HCLr.fst": b"hcl", "graph/Gr.fst": lm_fst(WORDS)}))
     monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
     try:
         result = CliRunner().invoke(cli, ["model", "download", "xx", "--url", server.url])
