@@ -236,7 +236,7 @@ def main() -> None:
     misses: list[str] = []
     hits = n_commands = 0
     talk_seconds = 0.0
-    for name in ("talk-clean", "talk-noisy")[:0 if args.guide_only else 2]:
+    for name in [n for n in ("talk-clean", "talk-noisy") if n in streams]:
         audio, events, _ = streams[name]
         talk_seconds += len(audio) / corpus.RATE
         got, lost, extra = score(name, events, results[name])
