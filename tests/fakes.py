@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voiceguide.events import Chime, PlaybackDone, PlayClip, Speak
@@ -176,6 +177,8 @@ class FakeRecognizer:
         self.samples = 0
         self.done: set[int] = set()  # utterances already given out as finals
         self.finals: list[Hypothesis] = []
+        self.vocabularies: list[tuple[str, ...]] = []  # the phrases of each set_phrases, with when
+        self.vocabulary_times: list[float] = []
 
     @property
     def t(self) -> float:
@@ -214,6 +217,18 @@ class FakeRecognizer:
 
     def finish(self) -> Hypothesis:
         return self._final(self._open())
+
+    def set_phrases(self, phrases: Sequence[str], distractors: Sequence[str] = ()) -> None:
+        """Like VoskRecognizer: a new vocabulary ends the open utterance and drops the words heard
+        so far; the words still to come are heard afresh, from now on."""
+        for i, u in self._open():
+            self.done.add(i)
+            rest = u.words.split()[len(self._heard(u)):]
+            if rest and u.end > self.t:
+                self.utterances.append(Utterance(self.t, u.end, " ".join(rest), u.conf, u.level))
+        self.last_final = self.t
+        self.vocabularies.append(tuple(phrases))
+        self.vocabulary_times.append(self.t)
 
 
 class FakeSource:

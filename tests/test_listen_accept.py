@@ -18,15 +18,24 @@ EN = load_pack("en")
 
 
 def run(utterances: list[Utterance], duration: float | None = None, *, pack=KO, gate: FakeGate | None = None,
-        noise_db: float = -100.0, config: AcceptConfig = AcceptConfig()) -> tuple[list[Decision], FakeRecognizer]:
+        noise_db: float = -100.0, config: AcceptConfig = AcceptConfig(),
+        switch: tuple[float, dict[str, tuple[str, ...]]] | None = None) -> tuple[list[Decision], FakeRecognizer]:
+    """`switch`: (t, commands), a new vocabulary asked for once the audio reaches t seconds."""
     duration = duration or max(u.end for u in utterances) + 2.0
     rec = FakeRecognizer(utterances)
     decisions: list[Decision] = []
-    hooks = {}
-    if gate is not None:
-        hooks["on_level"] = lambda t, level: setattr(gate, "now", t)
+    asked: list[float] = []
+
+    def on_level(t: float, level: float) -> None:
+        if gate is not None:
+            gate.now = t
+        if switch is not None and t >= switch[0] and not asked:
+            asked.append(t)
+            listener.set_vocabulary(switch[1], pack.distractors)
+
     listener = Listener(FakeSource(utterances, duration, noise_db=noise_db), lambda rate: rec,
-                        Acceptor(pack.commands, config, gate), decisions.append, highpass=False, denoise=False, **hooks)
+                        Acceptor(pack.commands, config, gate), decisions.append, highpass=False, denoise=False,
+                        on_level=on_level)
     listener.start()
     assert listener.wait(10)
     assert listener.error is None
@@ -226,6 +235,27 @@ def test_over_the_echo_only_pause_and_stop() -> None:
     decisions = over_the_echo(Utterance(4.6, 5.0, "다음", level=-12.0))
     assert accepted(decisions) == []
     assert decisions[0].reason == "the guide is speaking"
+
+
+# ---- a new vocabulary (the menu's moments, the session's states) ----------------------------------
+
+
+def test_a_vocabulary_change_in_mid_word_drops_that_word_and_hears_the_next() -> None:
+    decisions, rec = run([Utterance(1.0, 1.5, "다음"), Utterance(3.0, 3.5, "다음")],
+                         switch=(1.2, dict(KO.commands)))
+    assert accepted(decisions) == ["next"]
+    assert decisions[-1].start == pytest.approx(3.0)
+    assert rec.vocabularies == [tuple(KO.phrases())]
+    assert 1.2 <= rec.vocabulary_times[0] <= 1.3  # applied between two blocks, at once
+
+
+def test_a_vocabulary_change_takes_commands_out_and_puts_them_back() -> None:
+    without = {name: said for name, said in KO.commands.items() if name != "resume"}
+    decisions, rec = run([Utterance(1.0, 1.4, "계속"), Utterance(3.0, 3.4, "다음")], switch=(0.5, without))
+    assert accepted(decisions) == ["next"]
+    assert "계속" not in rec.vocabularies[0] and "다음" in rec.vocabularies[0]
+    decisions, _ = run([Utterance(1.0, 1.4, "계속")], switch=(0.5, dict(KO.commands)))
+    assert accepted(decisions) == ["resume"]
 
 
 # ---- onto the bus -----------------------------------------------------------------------------

@@ -87,3 +87,52 @@ def test_next_is_heard_while_a_choice_is_confirmed(tmp_path):
     heard = listen_with_vocabulary(np.concatenate(said), tmp_path,
                                    ({**KO.commands, **expect.words}, KO.distractors, expect.choices))
     assert [d.name for d in heard] == ["next"] * 4
+
+
+SWITCH_IN_MID_WORD = """
+import json, sys
+from pathlib import Path
+import numpy as np
+from tests.listen_real import KO, corpus
+from voiceguide.listen.build import make_listener
+from voiceguide.listen.source import WavSource
+
+word = corpus.synth("다음", "ko", 150)
+audio = corpus.add_noise(np.concatenate([corpus.silence(1.0), word.audio, corpus.silence(1.5), word.audio,
+                                         corpus.silence(1.5)]), 20.0)
+wav = Path(sys.argv[1]) / "stream.wav"
+corpus.write_wav(wav, audio)
+middle = 1.0 + (word.start + word.end) / 2
+second = 1.0 + len(word.audio) / corpus.RATE + 1.5 + word.start
+decisions, asked = [], []
+
+def on_level(t, level):
+    if t >= middle and not asked:  # a key pressed while "다음" is being said
+        asked.append(t)
+        listener.set_vocabulary(KO.commands, KO.distractors)
+
+listener = make_listener(KO, WavSource(wav, realtime=False), decisions.append, model=Path(sys.argv[2]),
+                         on_level=on_level)
+listener.start()
+assert listener.wait(120) and listener.error is None, listener.error
+print(json.dumps({"accepted": [[d.name, d.start] for d in decisions if d.accepted], "second": second,
+                  "asked": asked}))
+"""
+
+
+def test_a_new_vocabulary_in_mid_word_neither_crashes_nor_takes_the_cut_word(tmp_path):
+    """Vosk aborts the whole process when it is given a grammar in the middle of an utterance (a
+    fatal Kaldi error, not an exception): the recogniser ends the utterance first. Run in its own
+    process, so that such an abort fails this test and not the whole run."""
+    import json
+    import subprocess
+    import sys
+
+    model = korean_model()
+    out = subprocess.run([sys.executable, "-c", SWITCH_IN_MID_WORD, str(tmp_path), str(model)],
+                         capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["asked"], "the vocabulary was never changed"
+    assert [name for name, _ in result["accepted"]] == ["next"], result  # the second word only
+    assert abs(result["accepted"][0][1] - result["second"]) < 0.3, result

@@ -111,7 +111,9 @@ class Listener:
         with self._vocabulary_lock:
             self._vocabulary = (commands, distractors, optional or {})
 
-    def _apply_vocabulary(self, rec: Recognizer) -> None:
+    def _apply_vocabulary(self, rec: Recognizer, t: float) -> None:
+        """A vocabulary change ends the utterance that was open (the recogniser drops its words):
+        it was said in the moment before, and what is left of it is not a command on its own."""
         with self._vocabulary_lock:
             change, self._vocabulary = self._vocabulary, None
         if change is None:
@@ -127,6 +129,7 @@ class Listener:
         set_phrases = getattr(rec, "set_phrases", None)
         if set_phrases is not None:
             set_phrases(phrases, distractors)
+        self.acceptor.close(Hypothesis(""), t)
         self.acceptor.set_commands(commands)
 
     def start(self) -> None:
@@ -233,7 +236,7 @@ class Listener:
                     pcm = highpass(pcm)
                 if denoise is not None:
                     pcm = denoise(pcm)
-                self._apply_vocabulary(rec)
+                self._apply_vocabulary(rec, samples / rate)
                 n = len(pcm) // 2
                 samples += n
                 t, block_s = samples / rate, n / rate

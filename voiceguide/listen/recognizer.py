@@ -44,6 +44,9 @@ class Recognizer(Protocol):
     def finish(self) -> Hypothesis:
         """The stream ended: the final hypothesis of whatever was still open."""
 
+    # Optional: `set_phrases(phrases, distractors)`, a new vocabulary that ends the open utterance
+    # (its words are dropped). The listener uses it when a recogniser has it.
+
 
 class ModelProblem(VoiceguideError):
     """No usable model: missing, corrupt, or lacking a word the language pack needs."""
@@ -105,6 +108,7 @@ class VoskRecognizer:
         self._rec = vosk.KaldiRecognizer(model, float(rate), json.dumps(self.grammar, ensure_ascii=False))
         # SetPartialWords is not used: with a grammar it empties the partial results (vosk 0.3.45).
         self._rec.SetWords(True)
+        self._open = False  # audio fed since the last final result
 
     def _grammar(self, phrases: Sequence[str], distractors: Sequence[str]) -> list[str]:
         """Every word the recogniser may answer with; a word the model lacks is an error, never
@@ -130,16 +134,25 @@ class VoskRecognizer:
         return not unknown_words(self._model, phrase.split())
 
     def set_phrases(self, phrases: Sequence[str], distractors: Sequence[str] = ()) -> None:
-        """A new grammar for the same long-lived recogniser (no warm-up lost)."""
-        self.grammar = self._grammar(phrases, distractors)
-        self._rec.SetGrammar(json.dumps(self.grammar, ensure_ascii=False))
+        """A new grammar for the same long-lived recogniser (no warm-up lost). It ends the open
+        utterance, and drops its words: Vosk takes a grammar only between utterances, and given one
+        in the middle of an utterance it aborts the whole process (vosk 0.3.45, a fatal Kaldi error
+        that Python cannot catch)."""
+        grammar = self._grammar(phrases, distractors)
+        if self._open:
+            self.finish()
+        self._rec.SetGrammar(json.dumps(grammar, ensure_ascii=False))
+        self.grammar = grammar
 
     def feed(self, pcm: bytes) -> Hypothesis:
         if self._rec.AcceptWaveform(pcm):
+            self._open = False
             return _final(json.loads(self._rec.Result()))
+        self._open = True
         return Hypothesis(json.loads(self._rec.PartialResult()).get("partial", ""))
 
     def finish(self) -> Hypothesis:
+        self._open = False
         return _final(json.loads(self._rec.FinalResult()))
 
 
