@@ -47,7 +47,7 @@ from voiceguide.listen.build import cached_model, make_listener, model_path  # n
 from voiceguide.listen.source import ThreadedSource  # noqa: E402
 from voiceguide.plan import PauseStep, TimerStep  # noqa: E402
 from voiceguide.runner import Bus  # noqa: E402
-from voiceguide.session import assemble, run  # noqa: E402
+from voiceguide.session import assemble, follow_expect, run  # noqa: E402
 from voiceguide.settings import SessionOptions, Settings  # noqa: E402
 from voiceguide.textout import TextOutput  # noqa: E402
 
@@ -295,6 +295,7 @@ def main() -> None:
             parts = assemble(exercise, Settings(), options, clock=clock, bus=Bus(clock),
                              output_factory=lambda bus: TextOutput(bus, stream=devnull))
             parts.observers.append(lambda wall, message, log=log: log.append((clock.now(), message)))
+            parts.observers.append(follow_expect(listener, pack))  # what a session hears changes with its state
             current[:] = [parts]
             couple.parts = parts
             run(parts)

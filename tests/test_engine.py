@@ -17,6 +17,7 @@ from voiceguide.events import (
     Command,
     End,
     EnterStep,
+    Expect,
     Ignored,
     InputClosed,
     PlayClip,
@@ -78,7 +79,8 @@ SAY1, SAY2 = SayStep("first line", line=1), SayStep("second line", line=2)
 
 def test_say_plays_then_moves_on_when_the_line_ends():
     d = Driver([SAY1, SAY2])
-    assert isinstance(d.actions[0], EnterStep) and d.actions[0].index == 0
+    assert isinstance(d.actions[0], Expect)  # the listener is told what to hear before anything is said
+    assert isinstance(d.actions[1], EnterStep) and d.actions[1].index == 0
     assert d.last_sound().text == "first line"
     out = d.finish_sound()
     assert out[0] == EnterStep(1, "say", 2, None)
@@ -139,7 +141,7 @@ def test_next_during_a_pause_step_goes_on_at_once():
 def test_timer_chimes_warns_and_ends_with_a_chime():
     d = Driver([TimerStep(60.0, warn=15.0), SAY2])
     assert [type(s) for s in sounds(d.actions)] == [Chime]
-    assert d.actions[1].name == "start"
+    assert sounds(d.actions)[0].name == "start"
     assert d.advance(44.9) == []
     warn = d.advance(0.2)
     assert [s.name for s in sounds(warn)] == ["warn"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from voiceguide.events import (
+    COMMANDS,
     TOGGLE,
     Action,
     Announce,
@@ -25,6 +26,7 @@ from voiceguide.events import (
     EndReason,
     EnterStep,
     Event,
+    Expect,
     Ignored,
     InputClosed,
     PlayClip,
@@ -88,6 +90,7 @@ class Engine:
         self._hold: _Hold | None = None
         self._input_closed = False
         self._started = False
+        self._expected: Expect | None = None  # the vocabulary last asked of the listener
 
     # ---- what the caller asks ----------------------------------------------------------------
 
@@ -114,13 +117,37 @@ class Engine:
         times = [t for t in (self._deadline, self._warn_at) if t is not None]
         return min(times) if times else None
 
+    def heard_commands(self) -> tuple[str, ...]:
+        """The commands that would do something now. The listener is asked for these alone: a
+        word left out of the recogniser's vocabulary is one that talk cannot be mistaken for
+        (scripts/soak.py: "계속해" taken as "resume" in the middle of a step, twice an hour)."""
+        if self.phase == "closing":
+            return ("next", "stop")
+        if self._hold is not None and self._hold.reason == "confirm":
+            return COMMANDS
+        left_out = "pause" if self.paused else "resume"
+        return tuple(name for name in COMMANDS if name != left_out)
+
     def start(self, now: float) -> list[Action]:
         if self._started:
             return []
         self._started = True
-        return self._enter(0, now)
+        return self._listen(self._enter(0, now))
 
     def handle(self, event: Event, now: float) -> list[Action]:
+        return self._listen(self._handle(event, now))
+
+    def _listen(self, actions: list[Action]) -> list[Action]:
+        """Ask the listener for what can be said now, before anything is said (when it changed)."""
+        if not self._started or self.ended:
+            return actions
+        expect = Expect({}, {}, self.heard_commands())
+        if expect == self._expected:
+            return actions
+        self._expected = expect
+        return [expect, *actions]
+
+    def _handle(self, event: Event, now: float) -> list[Action]:
         if not self._started or self.phase == "ended":
             return []
         if isinstance(event, Tick):

@@ -143,13 +143,16 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Expect:
-    """What may be said from now on besides the session's commands: `words` (command name ->
-    phrases, each word needed in the speech model) and `choices` (phrases used when the model
-    knows their words: exercise titles and numbers). Fewer words to tell apart means fewer
-    mistaken for one another: while a choice is being confirmed, nothing but the commands."""
+    """What may be said from now on: `commands`, the language pack's commands that would do
+    something now (None: all of them), and besides them `words` (command name -> phrases, each
+    word needed in the speech model) and `choices` (phrases used when the model knows their words:
+    exercise titles and numbers). Fewer words to tell apart means fewer mistaken for one another:
+    while a choice is being confirmed, nothing but the commands; while a session plays, no
+    "resume"; while it is paused, no "pause"."""
 
     words: dict[str, list[str]]
     choices: dict[str, list[str]]
+    commands: tuple[str, ...] | None = None
 
 
 Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen | Expect

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from voiceguide import history, library
-from voiceguide.events import Action, Choice, Event, Expect
+from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
@@ -102,7 +102,7 @@ def run_menu(
 
         from voiceguide.session import attach_listener
 
-        listener = attach_listener(SimpleNamespace(pack=pack, bus=bus, closers=closers),  # type: ignore[arg-type]
+        listener = attach_listener(SimpleNamespace(pack=pack, bus=bus, closers=closers, observers=observers),  # type: ignore[arg-type]
                                    settings, gate=speaker.playstate if speaker else None,
                                    echo=speaker.echo if speaker else None)
     if stdin.isatty():
@@ -113,15 +113,6 @@ def run_menu(
     else:
         LineInput(bus, stdin, close_when_done=listener is None, parse=pick).start()
 
-    if listener is not None:
-        voice = listener
-
-        def expect(wall: float, message: Event | Action) -> None:
-            if isinstance(message, Expect):  # the menu's own words, for this moment only
-                voice.set_vocabulary({**pack.commands, **message.words}, pack.distractors, message.choices)
-
-        observers.append(expect)
-
     after = False
     try:
         while True:
@@ -129,8 +120,6 @@ def run_menu(
             menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
             current["menu"] = menu
             Runner(menu, bus, output, observers).run()
-            if listener is not None:
-                listener.set_vocabulary(pack.commands, pack.distractors)
             if menu.end_reason != "chosen" or menu.chosen is None:
                 return "goodbye"
             exercise = library.find(menu.chosen, dirs)

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from voiceguide import history
 from voiceguide.engine import Engine
-from voiceguide.events import EndReason, InputClosed
+from voiceguide.events import Action, EndReason, Event, Expect, InputClosed
 from voiceguide.keys import HELP, KeyInput, LineInput
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.plan import Names, PlanStep, build_plan
@@ -93,6 +93,19 @@ def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) ->
             parts.bus.post(InputClosed())
 
 
+def follow_expect(listener: Any, pack: LanguagePack) -> Observer:
+    """An observer that gives the listener what each `Expect` (from the engine or the menu) asks
+    it to hear: the pack's phrases for the commands named, and the words and choices besides."""
+
+    def observe(wall: float, message: Event | Action) -> None:
+        if isinstance(message, Expect):
+            names = pack.commands.keys() if message.commands is None else set(message.commands)
+            commands = {name: said for name, said in pack.commands.items() if name in names}
+            listener.set_vocabulary({**commands, **message.words}, pack.distractors, message.choices)
+
+    return observe
+
+
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
                     on_lost: Callable[[], None] | None = None, verbose: bool = False,
@@ -153,6 +166,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
                              on_back=lambda: announce(pack.lines.mic_back), **hooks)
+    parts.observers.append(follow_expect(listener, pack))
     listener.start()
     parts.closers.append(listener.stop)
     return listener
