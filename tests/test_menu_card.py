@@ -113,3 +113,41 @@ def test_choose_an_exercise_by_voice_in_korean(pulse: VirtualSoundCard, tmp_path
     assert failure is None, f"{failure}\n{err}"
     assert proc.returncode == 143, err
     assert "Traceback" not in err
+
+
+def test_choose_with_keys_while_the_microphone_listens(pulse: VirtualSoundCard, tmp_path: Path) -> None:
+    """Choosing changes what the listener hears, at any moment of the microphone's stream: Vosk
+    takes a new grammar only between utterances, and otherwise aborts the whole process."""
+    korean_model()
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "k1.yaml").write_text(EXERCISE.format(id="k1", n=1), encoding="utf-8")
+    trace = tmp_path / "trace.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "menu", "--lang", "ko", "--dir", str(folder), "--time-scale", "10",
+         "--trace", str(trace)],
+        env=pulse.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    failure = None
+    try:
+        assert proc.stdin is not None
+        quiet_after(trace, lambda r: r["kind"] == "speak" and "안녕하세요" in r["text"])
+        time.sleep(1.3)  # the microphone's stream goes on; the recogniser is in the middle of an utterance
+        proc.stdin.write("2\n")  # ko-presence is offered first: the second is k1
+        proc.stdin.flush()
+        wait_for(trace, lambda r: r["kind"] == "expect" and r["choices"] == {})
+        quiet_after(trace, lambda r: r["kind"] == "speak" and r["text"].startswith("연습 1"))
+        proc.stdin.write("next\n")
+        proc.stdin.flush()
+        wait_for(trace, lambda r: r["kind"] == "step" and r["index"] == 1)
+        time.sleep(1.0)
+        assert proc.poll() is None, "voiceguide menu ended by itself"
+    except AssertionError as exc:
+        failure = exc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert failure is None, f"{failure}\n{err}"
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "terminate called" not in err, err
