@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import platformdirs
+from voiceguide import places
 
-APP = "voiceguide"
 
 
 def history_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP)) / "history.jsonl"
+    return places.data_dir() / "history.jsonl"
 
 
 @dataclass(frozen=True)

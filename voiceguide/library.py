@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from voiceguide import places
 from voiceguide.errors import BadInput
 from voiceguide.script.load import Exercise, check_file, load
 
@@ -22,11 +23,9 @@ def builtin_dir() -> Path:
 def user_dir() -> Path:
     """The user's own exercise folder; listed and playable by id without any option.
 
-    platformdirs follows XDG_DATA_HOME on Linux, so it is ~/.local/share/voiceguide/exercises there.
+    ~/.local/share/voiceguide/exercises on Linux (voiceguide.places).
     """
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("voiceguide", appauthor=False)) / "exercises"
+    return places.data_dir() / "exercises"
 
 
 def search_dirs(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:

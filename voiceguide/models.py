@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide import places
 from voiceguide.errors import BadInput, VoiceguideError
 
 # The official small models (the only ones that honour a runtime grammar).
@@ -36,9 +37,7 @@ class FoundModel:
 
 
 def data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("voiceguide")) / "models"
+    return places.data_dir() / "models"
 
 
 def looks_like_model(path: Path) -> bool:

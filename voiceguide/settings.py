@@ -10,16 +10,14 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import click
-
+from voiceguide import places
 from voiceguide.errors import BadInput
 
-APP = "voiceguide"
 
 
 def config_path() -> Path:
     env = os.environ.get("VOICEGUIDE_CONFIG")
-    return Path(env) if env else Path(click.get_app_dir(APP)) / "config.toml"
+    return Path(env) if env else places.config_dir() / "config.toml"
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceguide import places
 from voiceguide.errors import BadInput, VoiceguideError
 
 if TYPE_CHECKING:
     from voiceguide.lang import SystemLines
     from voiceguide.plan import PlanStep
 
-APP = "voiceguide"
 # Bump when the way a line is rendered changes, so old cache entries are not reused.
 FORMAT = "1"
 
@@ -40,9 +40,7 @@ def cache_dir() -> Path:
     env = os.environ.get("VOICEGUIDE_CACHE_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir(APP)) / "speech"
+    return places.cache_dir() / "speech"
 
 
 @dataclass(frozen=True)

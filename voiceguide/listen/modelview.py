@@ -21,7 +21,8 @@ import struct
 import tempfile
 from pathlib import Path
 
-APP = "voiceguide"
+from voiceguide import places
+
 FORMAT = "1"  # bump when what a view holds changes
 
 _FST_MAGIC = 2125659606  # OpenFst's binary FST header
@@ -34,9 +35,7 @@ def views_dir() -> Path:
     env = os.environ.get("VOICEGUIDE_MODEL_CACHE")
     if env:
         return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir(APP)) / "models"
+    return places.cache_dir() / "models"
 
 
 def grammar_view(model: Path, root: Path | None = None) -> Path:
