@@ -17,7 +17,6 @@ from pathlib import Path
 from voiceguide import places
 
 
-
 def history_path() -> Path:
     return places.data_dir() / "history.jsonl"
 
