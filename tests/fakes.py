@@ -177,8 +177,8 @@ class FakeRecognizer:
         self.samples = 0
         self.done: set[int] = set()  # utterances already given out as finals
         self.finals: list[Hypothesis] = []
-        self.vocabularies: list[tuple[str, ...]] = []  # the phrases of each set_phrases, with when
-        self.vocabulary_times: list[float] = []
+        self.vocabularies: list[tuple[str, ...]] = []  # the phrases of each set_phrases call
+        self.vocabulary_times: list[float] = []  # and when it came (seconds of audio)
 
     @property
     def t(self) -> float:
