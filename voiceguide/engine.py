@@ -18,6 +18,7 @@ from voiceguide.events import (
     TOGGLE,
     Action,
     Announce,
+    Asking,
     CancelTimer,
     Chime,
     Choice,
@@ -90,7 +91,7 @@ class Engine:
         self._hold: _Hold | None = None
         self._input_closed = False
         self._started = False
-        self._expected: Expect | None = None  # the vocabulary last asked of the listener
+        self._asking = Asking()
 
     # ---- what the caller asks ----------------------------------------------------------------
 
@@ -141,11 +142,7 @@ class Engine:
         """Ask the listener for what can be said now, before anything is said (when it changed)."""
         if not self._started or self.ended:
             return actions
-        expect = Expect({}, {}, self.heard_commands())
-        if expect == self._expected:
-            return actions
-        self._expected = expect
-        return [expect, *actions]
+        return self._asking.before(Expect({}, {}, self.heard_commands()), actions)
 
     def _handle(self, event: Event, now: float) -> list[Action]:
         if not self._started or self.phase == "ended":

@@ -158,6 +158,21 @@ class Expect:
 Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen | Expect
 Playback = Speak | PlayClip | Chime
 
+
+class Asking:
+    """What a machine (the session engine, the menu) last asked the listener to hear. It puts an
+    `Expect` before the actions when that has changed: before anything is said, and not again
+    while it stays the same (each change costs the recogniser its open utterance)."""
+
+    def __init__(self) -> None:
+        self._last: Expect | None = None
+
+    def before(self, expect: Expect, actions: list[Action]) -> list[Action]:
+        if expect == self._last:
+            return actions
+        self._last = expect
+        return [expect, *actions]
+
 _KINDS: dict[type, str] = {
     Command: "command",
     Tick: "tick",

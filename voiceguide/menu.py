@@ -24,6 +24,7 @@ from voiceguide.events import (
     TOGGLE,
     Action,
     Announce,
+    Asking,
     Choice,
     Chosen,
     Command,
@@ -89,7 +90,7 @@ class Menu:
         self._tokens = tokens or itertools.count(1)
         self._leaving: int | None = None  # the goodbye line's token
         self._shown = False  # has any page of exercises been offered yet?
-        self._expected: Expect | None = None  # the vocabulary last asked of the listener
+        self._asking = Asking()
 
     # ---- the same surface as the session engine, so the same runner drives both -----------
 
@@ -109,11 +110,7 @@ class Menu:
         """Ask the listener for what can be said now, before anything is said (when it changed)."""
         if self.ended:
             return actions
-        expect = self.expected()
-        if expect == self._expected:
-            return actions
-        self._expected = expect
-        return [expect, *actions]
+        return self._asking.before(self.expected(), actions)
 
     def expected(self) -> Expect:
         """What can be said now besides the commands."""
