@@ -3,6 +3,7 @@ menu` process speaks through the virtual speaker and hears the virtual microphon
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -79,20 +80,38 @@ NEXT_TRIES = [("ko", 160), ("ko+f3", 160), ("ko", 180), ("ko", 150)]
 FOUR_TRIES = [("ko+f3", 130), ("ko", 130), ("ko+f3", 160), ("ko", 160)]
 
 
-def test_choose_an_exercise_by_voice_in_korean(pulse: VirtualSoundCard, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def menu_process(pulse: VirtualSoundCard, tmp: Path, exercises: int, stdin: int = subprocess.DEVNULL):  # type: ignore[no-untyped-def]
+    """The real `voiceguide menu` on the virtual card, offering ko-presence and k1..k`exercises`;
+    yields (process, trace). However the body ends, the menu is stopped with SIGTERM and must end
+    as a signalled process does: exit 143, no traceback, no abort."""
     korean_model()
-    folder = tmp_path / "mine"
+    folder = tmp / "mine"
     folder.mkdir()
-    for n in range(1, 5):
+    for n in range(1, exercises + 1):
         (folder / f"k{n}.yaml").write_text(EXERCISE.format(id=f"k{n}", n=n), encoding="utf-8")
-    trace = tmp_path / "trace.jsonl"
+    trace = tmp / "trace.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "menu", "--lang", "ko", "--dir", str(folder), "--time-scale", "10",
          "--trace", str(trace)],
-        env=pulse.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=pulse.env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     failure = None
     try:
+        yield proc, trace
+    except AssertionError as exc:
+        failure = exc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert failure is None, f"{failure}\n{err}"
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "terminate called" not in err, err
+
+
+def test_choose_an_exercise_by_voice_in_korean(pulse: VirtualSoundCard, tmp_path: Path) -> None:
+    with menu_process(pulse, tmp_path, 4) as (_, trace):
         # ko-presence is offered first, then k1..k4: the fourth one offered ("넷") is k3
         quiet_after(trace, lambda r: r["kind"] == "speak" and "안녕하세요" in r["text"])
         say_until(pulse, tmp_path, trace, "넷", FOUR_TRIES,
@@ -105,31 +124,12 @@ def test_choose_an_exercise_by_voice_in_korean(pulse: VirtualSoundCard, tmp_path
         chosen = say_until(pulse, tmp_path, trace, "다음", NEXT_TRIES, lambda r: r["kind"] == "menu_choice")
         assert chosen["id"] == "k3"
         wait_for(trace, lambda r: r["kind"] == "step" and r["index"] == 1)  # the session itself runs
-    except AssertionError as exc:
-        failure = exc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=15)
-    assert failure is None, f"{failure}\n{err}"
-    assert proc.returncode == 143, err
-    assert "Traceback" not in err
 
 
 def test_choose_with_keys_while_the_microphone_listens(pulse: VirtualSoundCard, tmp_path: Path) -> None:
     """Choosing changes what the listener hears, at any moment of the microphone's stream: Vosk
     takes a new grammar only between utterances, and otherwise aborts the whole process."""
-    korean_model()
-    folder = tmp_path / "mine"
-    folder.mkdir()
-    (folder / "k1.yaml").write_text(EXERCISE.format(id="k1", n=1), encoding="utf-8")
-    trace = tmp_path / "trace.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "menu", "--lang", "ko", "--dir", str(folder), "--time-scale", "10",
-         "--trace", str(trace)],
-        env=pulse.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    failure = None
-    try:
+    with menu_process(pulse, tmp_path, 1, stdin=subprocess.PIPE) as (proc, trace):
         assert proc.stdin is not None
         quiet_after(trace, lambda r: r["kind"] == "speak" and "안녕하세요" in r["text"])
         time.sleep(1.3)  # the microphone's stream goes on; the recogniser is in the middle of an utterance
@@ -142,12 +142,3 @@ def test_choose_with_keys_while_the_microphone_listens(pulse: VirtualSoundCard, 
         wait_for(trace, lambda r: r["kind"] == "step" and r["index"] == 1)
         time.sleep(1.0)
         assert proc.poll() is None, "voiceguide menu ended by itself"
-    except AssertionError as exc:
-        failure = exc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=15)
-    assert failure is None, f"{failure}\n{err}"
-    assert proc.returncode == 143, err
-    assert "Traceback" not in err and "terminate called" not in err, err
