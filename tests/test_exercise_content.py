@@ -170,3 +170,17 @@ def test_korean_presence_lets_the_speaker_add_to_the_summary() -> None:
     assert any("더 하고 싶은 말" in t for t in said)
     intro = " ".join(s.text for s in plan if isinstance(s, SayStep) and s.turn is None)
     assert "두 분 사이의 일이 아닌" in intro, "keep the topic outside the relationship"
+
+
+@pytest.mark.slow
+def test_korean_titles_can_be_said_in_the_menu() -> None:
+    """The menu listens for titles as well as numbers, and leaves out a title with a word the model
+    lacks: every word of a Korean title must be in the Korean model."""
+    from tests.listen_real import korean_model
+    from voiceguide.listen.build import cached_model
+    from voiceguide.listen.recognizer import unknown_words
+    from voiceguide.menu import normalise
+
+    model = cached_model(korean_model())
+    titles = {i: normalise(load(BUILTINS[i]).script.title) for i in KOREAN}
+    assert {i: unknown_words(model, t.split()) for i, t in titles.items() if unknown_words(model, t.split())} == {}
