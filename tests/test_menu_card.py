@@ -16,6 +16,9 @@ import pytest
 
 from tests.listen_real import corpus, korean_model
 from tests.pulse import VirtualSoundCard
+from voiceguide.lang import load_pack
+from voiceguide.menuloop import menu_items
+from voiceguide.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -82,14 +85,16 @@ FOUR_TRIES = [("ko+f3", 130), ("ko", 130), ("ko+f3", 160), ("ko", 160)]
 
 @contextlib.contextmanager
 def menu_process(pulse: VirtualSoundCard, tmp: Path, exercises: int, stdin: int = subprocess.DEVNULL):  # type: ignore[no-untyped-def]
-    """The real `voiceguide menu` on the virtual card, offering ko-presence and k1..k`exercises`;
-    yields (process, trace). However the body ends, the menu is stopped with SIGTERM and must end
-    as a signalled process does: exit 143, no traceback, no abort."""
+    """The real `voiceguide menu` on the virtual card, offering the Korean built-ins and
+    k1..k`exercises`; yields (process, trace, the items in the order offered). However the body
+    ends, the menu is stopped with SIGTERM and must end as a signalled process does: exit 143, no
+    traceback, no abort."""
     korean_model()
     folder = tmp / "mine"
     folder.mkdir()
     for n in range(1, exercises + 1):
         (folder / f"k{n}.yaml").write_text(EXERCISE.format(id=f"k{n}", n=n), encoding="utf-8")
+    offered = menu_items(load_pack("ko"), Settings(language="ko"), (folder,))
     trace = tmp / "trace.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "menu", "--lang", "ko", "--dir", str(folder), "--time-scale", "10",
@@ -98,7 +103,7 @@ def menu_process(pulse: VirtualSoundCard, tmp: Path, exercises: int, stdin: int 
     )
     failure = None
     try:
-        yield proc, trace
+        yield proc, trace, offered
     except AssertionError as exc:
         failure = exc
     finally:
@@ -111,32 +116,32 @@ def menu_process(pulse: VirtualSoundCard, tmp: Path, exercises: int, stdin: int 
 
 
 def test_choose_an_exercise_by_voice_in_korean(pulse: VirtualSoundCard, tmp_path: Path) -> None:
-    with menu_process(pulse, tmp_path, 4) as (_, trace):
-        # ko-presence is offered first, then k1..k4: the fourth one offered ("넷") is k3
+    with menu_process(pulse, tmp_path, 4) as (_, trace, offered):
+        fourth = offered[3]  # the one whose number is "넷"
         quiet_after(trace, lambda r: r["kind"] == "speak" and "안녕하세요" in r["text"])
         say_until(pulse, tmp_path, trace, "넷", FOUR_TRIES,
-                  lambda r: r["kind"] == "command" and r["name"] == "choose:k3" and r["source"] == "voice")
-        quiet_after(trace, lambda r: r["kind"] == "speak" and r["text"].startswith("연습 3"))
+                  lambda r: r["kind"] == "command" and r["name"] == f"choose:{fourth.id}" and r["source"] == "voice")
+        quiet_after(trace, lambda r: r["kind"] == "speak" and r["text"].startswith(fourth.title))
         so_far = records(trace)
-        confirm = next(i for i, r in enumerate(so_far) if r["kind"] == "speak" and r["text"].startswith("연습 3"))
+        confirm = next(i for i, r in enumerate(so_far) if r["kind"] == "speak" and r["text"].startswith(fourth.title))
         assert any(r["kind"] == "expect" and r["choices"] == {} for r in so_far[:confirm]), \
             "while confirming, the listener should hear the commands alone"
         chosen = say_until(pulse, tmp_path, trace, "다음", NEXT_TRIES, lambda r: r["kind"] == "menu_choice")
-        assert chosen["id"] == "k3"
+        assert chosen["id"] == fourth.id
         wait_for(trace, lambda r: r["kind"] == "step" and r["index"] == 1)  # the session itself runs
 
 
 def test_choose_with_keys_while_the_microphone_listens(pulse: VirtualSoundCard, tmp_path: Path) -> None:
     """Choosing changes what the listener hears, at any moment of the microphone's stream: Vosk
     takes a new grammar only between utterances, and otherwise aborts the whole process."""
-    with menu_process(pulse, tmp_path, 1, stdin=subprocess.PIPE) as (proc, trace):
+    with menu_process(pulse, tmp_path, 1, stdin=subprocess.PIPE) as (proc, trace, offered):
         assert proc.stdin is not None
         quiet_after(trace, lambda r: r["kind"] == "speak" and "안녕하세요" in r["text"])
         time.sleep(1.3)  # the microphone's stream goes on; the recogniser is in the middle of an utterance
-        proc.stdin.write("2\n")  # ko-presence is offered first: the second is k1
+        proc.stdin.write("2\n")
         proc.stdin.flush()
         wait_for(trace, lambda r: r["kind"] == "expect" and r["choices"] == {})
-        quiet_after(trace, lambda r: r["kind"] == "speak" and r["text"].startswith("연습 1"))
+        quiet_after(trace, lambda r: r["kind"] == "speak" and r["text"].startswith(offered[1].title))
         proc.stdin.write("next\n")
         proc.stdin.flush()
         wait_for(trace, lambda r: r["kind"] == "step" and r["index"] == 1)
