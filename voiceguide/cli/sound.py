@@ -82,11 +82,11 @@ def say(text: str | None, voice: str | None, rate: int | None, volume: float | N
 
 def play_file(path: Path, settings: Settings) -> None:
     """One clip through the output device, start to end."""
-    from voiceguide.audioout import AudioOutput, SoundDevice
+    from voiceguide.audioout import SAY_NO_DEVICE_HINT, AudioOutput, SoundDevice
     from voiceguide.events import PlayClip
     from voiceguide.runner import Bus, RealClock
 
-    device = SoundDevice(settings.output_device)
+    device = SoundDevice(settings.output_device, hint=SAY_NO_DEVICE_HINT)
     bus = Bus(RealClock())
     out = AudioOutput(bus, device, None, volume=settings.volume)
     try:

@@ -1,0 +1,50 @@
+"""Messages that must point somewhere that works: no sound card for `say`, a config made from
+`config --example` on a machine without sound."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.test_cli_sound import DATA, no_sound_env, voiceguide  # noqa: F401  (no_sound_env is a fixture)
+from voiceguide.cli import cli
+
+
+def test_say_with_no_sound_device_points_to_writing_a_file_not_to_text(no_sound_env: dict[str, str]) -> None:
+    result = voiceguide("say", "hello", env=no_sound_env)
+    assert result.returncode == 1
+    assert "say -o FILE" in result.stderr and "--text" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_config_example_names_no_output_device() -> None:
+    example = CliRunner().invoke(cli, ["config", "--example"]).stdout
+    settings = tomllib.loads(example)
+    assert "output-device" not in settings  # the system's own output, whatever it is called
+    assert "voiceguide devices" in example  # still shown, as a comment
+
+
+def test_the_config_example_as_config_on_a_machine_without_sound(no_sound_env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(CliRunner().invoke(cli, ["config", "--example"]).stdout)
+    env = {**no_sound_env, "VOICEGUIDE_CONFIG": str(config)}
+    result = voiceguide("play", str(DATA / "short.yaml"), "--no-listen", env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "no sound output device found" in line and "--text" in line
+
+
+def test_a_named_output_device_on_a_machine_without_sound_keeps_the_way_round(no_sound_env: dict[str, str],
+                                                                             tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('output-device = "default"\n')
+    env = {**no_sound_env, "VOICEGUIDE_CONFIG": str(config)}
+    result = voiceguide("play", str(DATA / "short.yaml"), "--no-listen", env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "no sound output device found" in line and "--text" in line and "voiceguide devices" in line
+    assert line.lower().count("no output device") + line.lower().count("matching") == 0  # says it once
+    said = voiceguide("say", "hello", env=env)
+    assert "say -o FILE" in said.stderr and "--text" not in said.stderr
