@@ -1,11 +1,12 @@
 """Messages that must point somewhere that works: no sound card for `say`, a config made from
-`config --example` on a machine without sound."""
+`config --example` on a machine without sound, no microphone."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.test_cli_sound import DATA, no_sound_env, voiceguide  # noqa: F401  (no_sound_env is a fixture)
@@ -48,3 +49,28 @@ def test_a_named_output_device_on_a_machine_without_sound_keeps_the_way_round(no
     assert line.lower().count("no output device") + line.lower().count("matching") == 0  # says it once
     said = voiceguide("say", "hello", env=env)
     assert "say -o FILE" in said.stderr and "--text" not in said.stderr
+
+
+# ---- no microphone ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["listen", "mic-test"])
+def test_no_microphone_is_said_in_our_words_and_points_to_devices(no_sound_env: dict[str, str], command: str) -> None:
+    result = voiceguide(command, "--lang", "ko", env=no_sound_env)  # the Korean model is installed
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "no microphone found" in line and "voiceguide devices" in line
+    assert "Error querying" not in line and "sounddevice" not in line
+
+
+def test_no_microphone_in_a_session_points_to_devices(no_sound_env: dict[str, str]) -> None:
+    result = voiceguide("play", str(DATA / "ko-short.yaml"), "--text", "--listen", "--time-scale", "100",
+                        env=no_sound_env)
+    assert result.returncode == 0, result.stderr
+    assert "no microphone found; see 'voiceguide devices'" in result.stderr
+    assert "Error querying" not in result.stderr and "sounddevice" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["listen", "mic-test"])
+def test_the_help_for_the_microphone_points_to_devices(command: str) -> None:
+    text = " ".join(CliRunner().invoke(cli, [command, "--help"]).stdout.split())
+    assert "voiceguide devices" in text and "sounddevice" not in text
