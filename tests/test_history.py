@@ -102,21 +102,23 @@ def test_history_command_with_no_sessions():
 
 
 def test_a_played_session_is_recorded_without_what_was_said():
+    # spoken at its real timings (by a speaker that prints): a session, not a preview
     result = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "play", "needs-sharing", "--text", "--time-scale", "1000",
+        [sys.executable, "-m", "tests.speak_as_text", "play", "tests/data/short.yaml", "--no-listen",
          "--partner-a", "Sam", "--partner-b", "Alex"],
         input="next\nnext\nnext\n", capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    assert "Hello Sam and Alex." in result.stdout
     [record] = list(history.read())
-    assert record.exercise == "needs-sharing" and record.outcome == "completed"
+    assert record.exercise == "short" and record.outcome == "completed"
     raw = history.history_path().read_text()
     assert "Sam" not in raw and "Alex" not in raw
 
 
 def test_sigterm_stops_at_once_records_and_exits_143():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "play", "presence", "--text"],
+        [sys.executable, "-m", "tests.speak_as_text", "play", "presence", "--no-listen"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None

@@ -186,7 +186,7 @@ def test_menu_cli_chooses_by_title_plays_and_chooses_again_by_number(tmp_path):
     first_step = next(i for i, r in enumerate(records) if r["kind"] == "step")
     assert records.index(next(r for r in records if r["kind"] == "menu_choice")) < first_step
     assert "Goodbye for now" in result.stdout
-    assert [s.exercise for s in history.read()] == choices
+    assert list(history.read()) == []  # read as text, with timers shortened: previews, not sessions
 
 
 def test_menu_cli_ends_when_stdin_ends_with_voice_off():

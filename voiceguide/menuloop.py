@@ -17,7 +17,7 @@ from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
 from voiceguide.plan import Names, build_plan
 from voiceguide.runner import Bus, Observer, RealClock, Runner
-from voiceguide.session import assemble, run
+from voiceguide.session import assemble, is_preview, run
 from voiceguide.settings import SessionOptions, Settings
 from voiceguide.textout import TextOutput
 from voiceguide.timing import plan_seconds
@@ -129,7 +129,7 @@ def run_menu(
             if speaker is not None:
                 speaker.prerender(parts.plan, parts.pack)
             parts.observers = observers
-            outcome = run(parts, record=True, keep_open=True)
+            outcome = run(parts, record=not is_preview(options), keep_open=True)
             after = True
             if bus.closed.is_set() or (outcome == "stopped" and bus.input_closed.is_set()):
                 return "stopped"
