@@ -74,3 +74,23 @@ def test_no_microphone_in_a_session_points_to_devices(no_sound_env: dict[str, st
 def test_the_help_for_the_microphone_points_to_devices(command: str) -> None:
     text = " ".join(CliRunner().invoke(cli, [command, "--help"]).stdout.split())
     assert "voiceguide devices" in text and "sounddevice" not in text
+
+
+# ---- list -------------------------------------------------------------------------------------
+
+
+def test_list_puts_the_minutes_in_one_column(tmp_path: Path) -> None:
+    import unicodedata
+
+    (tmp_path / "mine.yaml").write_text("id: mine\ntitle: 긴 제목의 나만의 연습\nsummary: s\nlanguage: ko\n"
+                                        "steps:\n  - say: 안녕하세요.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["list", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    lines = [line for line in result.stdout.splitlines() if " min" in line]
+    assert len(lines) >= 6 and any("긴 제목" in line for line in lines)
+    ends = {columns(line[: line.index(" min") + 4]) for line in lines}
+    assert len(ends) == 1, result.stdout  # "~9 min" and "~10 min" end in the same column

@@ -201,3 +201,23 @@ def test_an_announcement_is_said_in_the_menu_too():
     menu.start(0)
     assert said(menu.handle(Announce("The microphone is back."), 0)) == ["The microphone is back."]
     assert not menu.ended
+
+
+def test_the_menu_says_the_length_that_list_shows():
+    import re
+
+    from click.testing import CliRunner
+
+    from voiceguide.cli import cli
+    from voiceguide.menuloop import menu_items
+    from voiceguide.settings import Settings
+
+    listed = CliRunner().invoke(cli, ["list"]).stdout
+    shown = {line.split()[0]: int(re.search(r"~(\d+) min", line).group(1)) for line in listed.splitlines()}
+    items = menu_items(load_pack("en"), Settings())
+    assert len(items) >= 5
+    for item in items:
+        menu = Menu(items, LINES)
+        menu.start(0)
+        [confirm] = said(menu.handle(Choice(item.id), 0))
+        assert f"about {shown[item.id]} minutes" in confirm, (item.id, confirm)

@@ -38,6 +38,7 @@ from voiceguide.events import (
     Tick,
 )
 from voiceguide.lang import MenuLines
+from voiceguide.timing import whole_minutes
 
 PAGE = 3
 # Voice commands that name an exercise: "choose:<id>".
@@ -184,7 +185,7 @@ class Menu:
             return [Ignored(f"choose {ident}", "no such exercise")]
         self.idle = False
         self.confirming = item
-        minutes = max(1, round(item.minutes))
+        minutes = whole_minutes(item.minutes)  # rounded as `list` rounds it
         return [StopAudio(), self._say(self.lines.confirm.format(title=item.title, minutes=minutes))]
 
     def _command(self, name: str) -> list[Action]:

@@ -15,12 +15,11 @@ from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
-from voiceguide.plan import Names, build_plan
 from voiceguide.runner import Bus, Observer, RealClock, Runner
 from voiceguide.session import assemble, is_preview, run
 from voiceguide.settings import SessionOptions, Settings
 from voiceguide.textout import TextOutput
-from voiceguide.timing import plan_seconds
+from voiceguide.timing import exercise_minutes
 from voiceguide.trace import Trace
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list
     items = []
     for entry in library.entries(dirs):
         exercise = library.load(entry.path)
-        minutes = plan_seconds(build_plan(exercise, Names("A", "B")), settings.rate) / 60.0
+        minutes = exercise_minutes(exercise, settings.rate)  # the same estimate as `list`
         items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
     mine = [item for lang, item in items if lang == pack.code]
     return mine or [item for _, item in items]
