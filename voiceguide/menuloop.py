@@ -51,6 +51,11 @@ def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | N
     return last, (stale[0].id if stale and sessions else None)
 
 
+def tried(ident: str | None) -> bool:
+    """Whether the history holds this exercise at all."""
+    return ident is not None and ident in history.last_done(list(history.read()))
+
+
 def run_menu(
     settings: Settings,
     options: SessionOptions,
@@ -116,7 +121,8 @@ def run_menu(
     try:
         while True:
             last, suggestion = remembered(items)
-            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
+            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion,
+                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens)
             current["menu"] = menu
             Runner(menu, bus, output, observers).run()
             if menu.end_reason != "chosen" or menu.chosen is None:

@@ -41,6 +41,7 @@ class MenuLines:
     greeting: str
     last_time: str
     suggest: str
+    suggest_new: str  # the suggestion has never been done: "not for a while" would not be true
     item: str
     offer: str
     offer_all: str
