@@ -211,7 +211,7 @@ def find_output(name: str | None, hint: str = NO_DEVICE_HINT) -> dict:
     sd = _sounddevice(hint)
     try:
         info = sd.query_devices(_device_arg(name), "output")
-    except ValueError:  # no such name / index, or not an output
+    except (ValueError, OverflowError):  # no such name / index (however large), or not an output
         if not _any_output(sd):
             raise NoAudioDevice(f"no sound output device found (looked for {name!r}); {hint}") from None
         raise NoAudioDevice(f"no output device {name!r} on this machine; {hint}") from None

@@ -227,7 +227,8 @@ def resolve_voice(name: str) -> str:
     if ident is None and dash and _REGION.fullmatch(region):
         ident = table.get(language)
     if ident is None:
-        raise BadInput(f"unknown voice {name!r}{_suggest(key, table)} (see 'voiceguide say --list-voices')")
+        shown = name if len(name) <= 60 else name[:57] + "..."  # a pasted page is not worth repeating
+        raise BadInput(f"unknown voice {shown!r}{_suggest(key, table)} (see 'voiceguide say --list-voices')")
     if not plus:
         return ident
     variants = _variants()

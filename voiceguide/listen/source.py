@@ -117,7 +117,7 @@ class MicSource:
             device = int(device)
         try:
             info = sd.query_devices(device, kind="input")
-        except (ValueError, sd.PortAudioError):
+        except (ValueError, OverflowError, sd.PortAudioError):  # OverflowError: a number too large
             raise NoAudioDevice(_no_microphone(sd, device)) from None
         self.device = device
         self.name = str(info["name"])
