@@ -14,6 +14,7 @@ from voiceguide import history
 from voiceguide.session import is_preview
 from voiceguide.settings import SessionOptions
 
+ROOT = Path(__file__).resolve().parents[1]  # where `python -m tests.speak_as_text` is found
 TINY = "id: tiny\ntitle: Tiny\nsummary: One line.\nsteps:\n  - say: Just one line.\n"
 
 
@@ -25,7 +26,7 @@ def test_what_counts_as_a_preview():
 
 
 def test_a_session_read_as_text_is_not_recorded_even_at_its_real_pace():
-    proc = subprocess.Popen([sys.executable, "-m", "voiceguide", "play", "presence", "--text"],
+    proc = subprocess.Popen([sys.executable, "-m", "voiceguide", "play", "presence", "--text"], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert proc.stdout.readline()  # it has begun
@@ -38,7 +39,7 @@ def test_a_session_read_as_text_is_not_recorded_even_at_its_real_pace():
 def test_a_spoken_session_with_shortened_timers_is_not_recorded():
     result = subprocess.run([sys.executable, "-m", "tests.speak_as_text", "play", "tests/data/short.yaml",
                              "--no-listen", "--time-scale", "100"], capture_output=True, text=True, timeout=60,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "That is all for now." in result.stdout
     assert list(history.read()) == []
@@ -46,7 +47,7 @@ def test_a_spoken_session_with_shortened_timers_is_not_recorded():
 
 def menu(stdin: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tests.speak_as_text", "menu", "--no-listen", "--dir", str(folder),
-                           *args], input=stdin, capture_output=True, text=True, timeout=60)
+                           *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 def test_the_menu_records_a_spoken_session_and_not_a_preview(tmp_path: Path):
