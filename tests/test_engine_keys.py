@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_engine import LINES, SAY1, SAY2, Driver, sounds
 from voiceguide.engine import STOP_CONFIRM_S
-from voiceguide.events import TOGGLE, CancelTimer, PlaybackDone, StartTimer, StopAudio
+from voiceguide.events import TOGGLE, CancelTimer, InputClosed, StartTimer
 from voiceguide.lang import load_pack
 from voiceguide.plan import PauseStep, SayStep, TimerStep, WaitStep
 from voiceguide.textout import TextOutput
@@ -167,3 +167,15 @@ def test_a_timed_turn_cut_short_still_shows_its_timer_once():
     d.finish_sound()
     d.cmd("pause")
     assert shown(d).splitlines() == ["[timer: 1m]", "[timer stopped, 40s left]"]
+
+
+def test_no_reminder_when_no_command_can_come_any_more():
+    d = Driver([SayStep("share one thing", wait_next=True), SAY2])
+    d.finish_sound()
+    d.finish_sound()
+    d.cmd("stop")
+    d.send(InputClosed())
+    d.finish_sound()
+    d.advance(STOP_CONFIRM_S + 0.1)
+    out = d.finish_sound()  # "we'll carry on" ends: nobody can say next, so the session closes
+    assert [s.text for s in sounds(out)] == [LINES.stopped]

@@ -450,6 +450,6 @@ class Engine:
             actions.append(StartTimer(hold.remaining, purpose))
         if self.phase in REPLAYED:
             actions += self._play_phase_sound()
-        elif self.phase == "waiting" and hold.remind:
+        elif self.phase == "waiting" and hold.remind and not self._input_closed:  # else nobody can answer
             actions.append(self._prompt_ready())
         return actions
