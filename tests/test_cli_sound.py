@@ -39,14 +39,15 @@ def no_sound_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("args", [["play", str(DATA / "short.yaml")], ["say", "Hello."]])
-def test_no_sound_device_is_one_clear_line(no_sound_env: dict[str, str], args: list[str]) -> None:
+@pytest.mark.parametrize("args, way_round", [(["play", str(DATA / "short.yaml")], "--text"),
+                                             (["say", "Hello."], "say -o FILE")])
+def test_no_sound_device_is_one_clear_line(no_sound_env: dict[str, str], args: list[str], way_round: str) -> None:
     result = voiceguide(*args, env=no_sound_env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "no sound output device" in lines[0] and "--text" in lines[0] and "voiceguide devices" in lines[0]
+    assert "no sound output device" in lines[0] and way_round in lines[0] and "voiceguide devices" in lines[0]
     assert result.stdout == ""
 
 

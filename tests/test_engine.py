@@ -305,6 +305,8 @@ def test_stop_confirmation_times_out_and_the_session_goes_on():
     assert d.engine.wakeup_at == pytest.approx(d.clock.t + STOP_CONFIRM_S)
     assert d.advance(STOP_CONFIRM_S - 0.1) == []
     out = d.advance(0.2)
+    assert [s.text for s in sounds(out)] == [LINES.carry_on]  # it says so, then goes on
+    out = d.finish_sound()
     assert [s.text for s in sounds(out)] == ["first line"]  # the interrupted line, from its start
     out = d.cmd("stop")
     assert sounds(out)[-1].text == LINES.confirm_stop  # asks again, it does not end

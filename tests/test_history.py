@@ -9,12 +9,15 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from voiceguide import history
 from voiceguide.cli import cli
 from voiceguide.history import Session
+
+ROOT = Path(__file__).resolve().parents[1]  # where `python -m tests.speak_as_text` is found
 
 
 def s(exercise="presence", start=1_764_000_000.0, minutes=12.0, outcome="completed") -> Session:
@@ -102,21 +105,23 @@ def test_history_command_with_no_sessions():
 
 
 def test_a_played_session_is_recorded_without_what_was_said():
+    # spoken at its real timings (by a speaker that prints): a session, not a preview
     result = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "play", "needs-sharing", "--text", "--time-scale", "1000",
+        [sys.executable, "-m", "tests.speak_as_text", "play", "tests/data/short.yaml", "--no-listen",
          "--partner-a", "Sam", "--partner-b", "Alex"],
-        input="next\nnext\nnext\n", capture_output=True, text=True, timeout=60,
+        input="next\nnext\nnext\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
+    assert "Hello Sam and Alex." in result.stdout
     [record] = list(history.read())
-    assert record.exercise == "needs-sharing" and record.outcome == "completed"
+    assert record.exercise == "short" and record.outcome == "completed"
     raw = history.history_path().read_text()
     assert "Sam" not in raw and "Alex" not in raw
 
 
 def test_sigterm_stops_at_once_records_and_exits_143():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "play", "presence", "--text"],
+        [sys.executable, "-m", "tests.speak_as_text", "play", "presence", "--no-listen"], cwd=ROOT,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None

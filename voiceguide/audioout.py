@@ -39,6 +39,8 @@ BLOCKSIZE = 512  # frames per device callback: about 12 ms at 44.1 kHz
 # few seconds. A stop does not wait for this buffer to drain: it is dropped (Device.flush).
 LATENCY_S = 0.1
 NO_DEVICE_HINT = "use --text to read the session as text, or see 'voiceguide devices'"
+# What `say` offers instead: it has no --text, but it can write the line to a file.
+SAY_NO_DEVICE_HINT = "write the line to a file with 'voiceguide say -o FILE.wav', or see 'voiceguide devices'"
 
 
 def warm_up() -> threading.Thread:
@@ -188,11 +190,11 @@ class Device(Protocol):
     def close(self) -> None: ...
 
 
-def _sounddevice():  # type: ignore[no-untyped-def]
+def _sounddevice(hint: str = NO_DEVICE_HINT):  # type: ignore[no-untyped-def]
     try:
         import sounddevice
     except OSError as exc:  # libportaudio missing
-        raise NoAudioDevice(f"no audio library ({exc}); {NO_DEVICE_HINT}") from None
+        raise NoAudioDevice(f"no audio library ({exc}); {hint}") from None
     return sounddevice
 
 
@@ -202,25 +204,38 @@ def _device_arg(name: str | None) -> int | str | None:
     return int(name) if name.strip().isdigit() else name
 
 
-def find_output(name: str | None) -> dict:
-    """The device's description from PortAudio, or NoAudioDevice naming the way out."""
-    sd = _sounddevice()
+def find_output(name: str | None, hint: str = NO_DEVICE_HINT) -> dict:
+    """The device's description from PortAudio, or NoAudioDevice naming the way out (`hint`: what
+    the command can do instead). A device named on a machine with no output at all gets the same
+    message as no device: what helps then is the way round it, not the name."""
+    sd = _sounddevice(hint)
     try:
         info = sd.query_devices(_device_arg(name), "output")
-    except ValueError as exc:  # no such name / index, or not an output
-        raise NoAudioDevice(f"no output device {name!r} ({exc}); see 'voiceguide devices'") from None
+    except (ValueError, OverflowError):  # no such name / index (however large), or not an output
+        if not _any_output(sd):
+            raise NoAudioDevice(f"no sound output device found (looked for {name!r}); {hint}") from None
+        raise NoAudioDevice(f"no output device {name!r} on this machine; {hint}") from None
     except sd.PortAudioError:
-        raise NoAudioDevice(f"no sound output device found; {NO_DEVICE_HINT}") from None
+        raise NoAudioDevice(f"no sound output device found; {hint}") from None
     if info.get("max_output_channels", 0) < 1:
-        raise NoAudioDevice(f"device {info.get('name')!r} has no outputs; see 'voiceguide devices'")
+        raise NoAudioDevice(f"device {info.get('name')!r} has no outputs; {hint}")
     return dict(info)
+
+
+def _any_output(sd) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return any(d.get("max_output_channels", 0) > 0 for d in sd.query_devices())
+    except sd.PortAudioError:
+        return False
 
 
 class SoundDevice:
     """The real thing: one sounddevice OutputStream, open from start() to close()."""
 
-    def __init__(self, name: str | None = None, *, blocksize: int = BLOCKSIZE, latency: float = LATENCY_S) -> None:
-        info = find_output(name)
+    def __init__(self, name: str | None = None, *, blocksize: int = BLOCKSIZE, latency: float = LATENCY_S,
+                 hint: str = NO_DEVICE_HINT) -> None:
+        info = find_output(name, hint)
+        self.hint = hint
         self.info = info
         self.index = info.get("index")
         self.samplerate = int(info["default_samplerate"])
@@ -254,7 +269,7 @@ class SoundDevice:
             )
             self._stream.start()
         except sd.PortAudioError as exc:
-            raise NoAudioDevice(f"cannot open the sound output ({exc}); {NO_DEVICE_HINT}") from None
+            raise NoAudioDevice(f"cannot open the sound output ({exc}); {self.hint}") from None
         self.latency = float(self._stream.latency)
 
     def flush(self, then: Callable[[], None] | None = None) -> None:
@@ -272,7 +287,7 @@ class SoundDevice:
                 then()
             stream.start()
         except sd.PortAudioError as exc:
-            raise NoAudioDevice(f"the sound output failed ({exc}); {NO_DEVICE_HINT}") from None
+            raise NoAudioDevice(f"the sound output failed ({exc}); {self.hint}") from None
 
     def close(self) -> None:
         stream, self._stream = self._stream, None

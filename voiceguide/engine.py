@@ -59,6 +59,7 @@ class _Hold:
     token: int  # the line said while held
     confirm_until: float | None = None
     resume_to_pause: bool = False  # a stop asked while paused returns to paused
+    remind: bool = True  # at a wait, say the "say next" reminder again on carrying on
 
 
 class Engine:
@@ -258,7 +259,10 @@ class Engine:
         hold = self._hold
         if hold is not None:
             if hold.reason == "confirm" and hold.confirm_until is not None and now >= hold.confirm_until:
-                return self._release(now, to_pause=hold.resume_to_pause)
+                if hold.resume_to_pause:  # the paused line says where the session stands
+                    return self._release(now, to_pause=True)
+                # a question left unanswered must not end in silence: say the session goes on
+                return self._hold_for("aside", self.lines.carry_on, now)
             return []
         actions: list[Action] = []
         if self._warn_at is not None and now >= self._warn_at:
@@ -301,13 +305,13 @@ class Engine:
         return []
 
     def _command(self, name: str, now: float) -> list[Action]:
-        if name == TOGGLE:
-            name = "resume" if self.paused else "pause"
+        hold = self._hold
+        if name == TOGGLE:  # space answers "resume to carry on" as it answers "Paused"
+            name = "resume" if self.paused or (hold is not None and hold.reason == "confirm") else "pause"
         if self.phase == "closing":
             if name in ("stop", "next"):
                 return [StopAudio()] + self._finish()
             return [Ignored(name, "the session is closing")]
-        hold = self._hold
         if hold is not None and hold.reason == "confirm":
             if name == "stop":
                 return [StopAudio()] + self._close("stopped", now)
@@ -342,7 +346,7 @@ class Engine:
         interrupt: it is only traced. A pending stop confirmation is let go, as any other word does."""
         if self.phase == "closing":
             return [Ignored("announce", "the session is closing")]
-        return self._hold_for("aside", text, now)
+        return self._hold_for("aside", text, now, remind=False)  # news, not a turn in the talk
 
     # ---- commands ----------------------------------------------------------------------------
 
@@ -392,7 +396,8 @@ class Engine:
     # ---- holding -----------------------------------------------------------------------------
 
     def _hold_for(
-        self, reason: Literal["pause", "confirm", "aside"], text: str, now: float, audio: Path | None = None
+        self, reason: Literal["pause", "confirm", "aside"], text: str, now: float, audio: Path | None = None,
+        remind: bool = True,
     ) -> list[Action]:
         """Freeze the step (sound stopped, timer frozen) and say `text`."""
         actions: list[Action] = []
@@ -415,6 +420,7 @@ class Engine:
             token,
             resume_to_pause=reason != "pause" and previous is not None
             and (previous.reason == "pause" or previous.resume_to_pause),
+            remind=remind,
         )
         actions.append(Speak(text, token, audio=audio, system=audio is None))
         return actions
@@ -430,13 +436,13 @@ class Engine:
         return actions
 
     def _release(self, now: float, to_pause: bool = False) -> list[Action]:
-        """Carry on where the step was frozen: the timer with the time it had left, and the
-        interrupted sound from its beginning."""
+        """Carry on where the step was frozen: the timer with the time it had left, the
+        interrupted sound from its beginning, and at a wait the reminder of what to say (else
+        nothing would tell the couple the session is back). `to_pause` goes from one hold to
+        the pause straight away: the step's clock stays frozen, so no timer is stopped twice."""
         hold = self._hold
         assert hold is not None
         if to_pause:
-            self._hold = None
-            self._restore_clock(hold, now)
             return self._hold_for("pause", self.lines.paused, now)
         actions = self._drop_hold(now)
         if hold.remaining is not None:
@@ -444,9 +450,6 @@ class Engine:
             actions.append(StartTimer(hold.remaining, purpose))
         if self.phase in REPLAYED:
             actions += self._play_phase_sound()
+        elif self.phase == "waiting" and hold.remind and not self._input_closed:  # else nobody can answer
+            actions.append(self._prompt_ready())
         return actions
-
-    def _restore_clock(self, hold: _Hold, now: float) -> None:
-        if hold.remaining is not None:
-            self._deadline = now + hold.remaining
-            self._warn_at = None if hold.warn_remaining is None else now + hold.warn_remaining

@@ -38,6 +38,7 @@ from voiceguide.events import (
     Tick,
 )
 from voiceguide.lang import MenuLines
+from voiceguide.timing import whole_minutes
 
 PAGE = 3
 # Voice commands that name an exercise: "choose:<id>".
@@ -68,6 +69,7 @@ class Menu:
         after_session: bool = False,
         last: str | None = None,
         suggestion: str | None = None,
+        suggestion_new: bool = False,
         loop: bool = False,
         page_size: int = PAGE,
         tokens: Iterator[int] | None = None,
@@ -79,6 +81,7 @@ class Menu:
         self.after_session = after_session
         self.last = last
         self.suggestion = suggestion
+        self.suggestion_new = suggestion_new  # never done: "not tried yet", not "not for a while"
         self.loop = loop
         self.page_size = page_size
         self.page = 0
@@ -126,7 +129,8 @@ class Menu:
         if self.last in titles:
             parts.append(self.lines.last_time.format(title=titles[self.last]))
         if self.suggestion in titles and self.suggestion != self.last:
-            parts.append(self.lines.suggest.format(title=titles[self.suggestion]))
+            suggest = self.lines.suggest_new if self.suggestion_new else self.lines.suggest
+            parts.append(suggest.format(title=titles[self.suggestion]))
         parts.append(self._offer_text())
         self._shown = True
         return [self._say(" ".join(parts))]
@@ -184,7 +188,7 @@ class Menu:
             return [Ignored(f"choose {ident}", "no such exercise")]
         self.idle = False
         self.confirming = item
-        minutes = max(1, round(item.minutes))
+        minutes = whole_minutes(item.minutes)  # rounded as `list` rounds it
         return [StopAudio(), self._say(self.lines.confirm.format(title=item.title, minutes=minutes))]
 
     def _command(self, name: str) -> list[Action]:

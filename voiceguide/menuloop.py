@@ -15,12 +15,11 @@ from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.menu import Menu, MenuItem
-from voiceguide.plan import Names, build_plan
 from voiceguide.runner import Bus, Observer, RealClock, Runner
-from voiceguide.session import assemble, run
+from voiceguide.session import assemble, is_preview, run
 from voiceguide.settings import SessionOptions, Settings
 from voiceguide.textout import TextOutput
-from voiceguide.timing import plan_seconds
+from voiceguide.timing import exercise_minutes
 from voiceguide.trace import Trace
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list
     items = []
     for entry in library.entries(dirs):
         exercise = library.load(entry.path)
-        minutes = plan_seconds(build_plan(exercise, Names("A", "B")), settings.rate) / 60.0
+        minutes = exercise_minutes(exercise, settings.rate)  # the same estimate as `list`
         items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
     mine = [item for lang, item in items if lang == pack.code]
     return mine or [item for _, item in items]
@@ -50,6 +49,11 @@ def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | N
     stale = [i for i in items if now - done.get(i.id, 0.0) > SUGGEST_AFTER_S and i.id != last]
     stale.sort(key=lambda i: done.get(i.id, 0.0))
     return last, (stale[0].id if stale and sessions else None)
+
+
+def tried(ident: str | None) -> bool:
+    """Whether the history holds this exercise at all."""
+    return ident is not None and ident in history.last_done(list(history.read()))
 
 
 def run_menu(
@@ -117,7 +121,8 @@ def run_menu(
     try:
         while True:
             last, suggestion = remembered(items)
-            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
+            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion,
+                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens)
             current["menu"] = menu
             Runner(menu, bus, output, observers).run()
             if menu.end_reason != "chosen" or menu.chosen is None:
@@ -129,7 +134,7 @@ def run_menu(
             if speaker is not None:
                 speaker.prerender(parts.plan, parts.pack)
             parts.observers = observers
-            outcome = run(parts, record=True, keep_open=True)
+            outcome = run(parts, record=not is_preview(options), keep_open=True)
             after = True
             if bus.closed.is_set() or (outcome == "stopped" and bus.input_closed.is_set()):
                 return "stopped"

@@ -180,6 +180,13 @@ def close(parts: SessionParts) -> None:
     parts.closers.clear()
 
 
+def is_preview(options: SessionOptions) -> bool:
+    """A run that is not a session a couple did: read as text, or with timers and pauses shortened
+    (or lengthened). The history is what the couple did: the menu's "Last time, you did ..." and
+    the minutes a week come from it, so a preview an author ran must not count."""
+    return options.text or options.time_scale != 1.0
+
+
 def run(parts: SessionParts, *, record: bool = False, keep_open: bool = False) -> EndReason:
     """Run to the end. With `record`, the session goes into the history however it ends; with
     `keep_open`, the bus, output and closers stay open for what comes next (the menu)."""

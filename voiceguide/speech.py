@@ -16,6 +16,7 @@ import hashlib
 import heapq
 import itertools
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -47,7 +48,7 @@ def cache_dir() -> Path:
 class VoiceInfo:
     id: str  # what espeak-ng is given, e.g. gmw/en-us
     name: str  # e.g. English (America)
-    languages: tuple[str, ...]
+    languages: tuple[tuple[str, int], ...]  # (language code, priority: lower is preferred for it)
 
 
 # espeak-ng is one global engine per process: every call into it holds this lock. During a session
@@ -141,9 +142,25 @@ def list_voices() -> tuple[VoiceInfo, ...]:
         out = []
         for v in raw:
             ident = v.identifier.decode("utf-8").lower()
-            languages = (v.languages[1:].decode("utf-8", "ignore"),) if v.languages else ()
-            out.append(VoiceInfo(ident, v.name.decode("utf-8"), languages))
+            out.append(VoiceInfo(ident, v.name.decode("utf-8"), _languages(v)))
     return tuple(sorted(out, key=lambda v: v.id))
+
+
+def _languages(voice) -> tuple[tuple[str, int], ...]:  # type: ignore[no-untyped-def]
+    """A voice's languages: espeak-ng keeps them as (priority byte, code, NUL) pairs ending with a
+    zero byte, which the binding's plain string field cuts after the first."""
+    import ctypes
+
+    address = ctypes.c_void_p.from_buffer(voice, type(voice).languages.offset).value
+    out: list[tuple[str, int]] = []
+    while address and len(out) < 32:
+        priority = ctypes.string_at(address, 1)[0]
+        if priority == 0:
+            break
+        code = ctypes.string_at(address + 1)
+        out.append((code.decode("utf-8", "ignore").lower(), priority))
+        address += len(code) + 2
+    return tuple(out)
 
 
 @cache
@@ -164,27 +181,54 @@ def _variants() -> tuple[str, ...]:
     return ()
 
 
-def resolve_voice(name: str) -> str:
-    """The voice id espeak-ng will really use for `name`, or BadInput listing close matches.
+# A region in a language code: two letters (en-au) or three digits (es-419).
+_REGION = re.compile(r"[a-z]{2}|[0-9]{3}")
 
-    espeak-ng silently keeps the previous voice when given a name it does not know, so a typo would
-    otherwise go unnoticed. Accepted: an id (gmw/en-us), its last part (en-us), the voice's name
-    (English (America)), each optionally with a variant (en-us+f3)."""
-    base, plus, variant = name.strip().partition("+")
-    voices = list_voices()
+
+def voice_table(voices: Sequence[VoiceInfo]) -> dict[str, str]:
+    """Every name a voice goes by (lower case) -> its id, the first claim winning: an id
+    (gmw/en-us), its last part (en-us), the voice's name (English (America)), then what espeak-ng's
+    own `-v` takes besides: a language code (en-gb: the voice that ranks it first) and a
+    language's name (english: the language's plainest voice, gmw/en rather than gmw/en-us)."""
     table: dict[str, str] = {}
     for v in voices:
         table.setdefault(v.id, v.id)
         table.setdefault(v.name.lower(), v.id)
         table.setdefault(v.id.rsplit("/", 1)[-1], v.id)
-    ident = table.get(base.lower())
+
+    def plainest(v: VoiceInfo) -> tuple[int, int, str]:
+        return (min((p for _, p in v.languages), default=99), len(v.id), v.id)
+
+    ranked: dict[str, tuple[int, int, str]] = {}
+    for v in voices:
+        for code, priority in v.languages:
+            rank = (priority, len(v.id), v.id)
+            if code not in ranked or rank < ranked[code]:
+                ranked[code] = rank
+    for code, (_, _, ident) in sorted(ranked.items()):
+        table.setdefault(code, ident)
+    for v in sorted(voices, key=plainest):
+        table.setdefault(v.name.split("(")[0].strip().lower(), v.id)
+    return table
+
+
+def resolve_voice(name: str) -> str:
+    """The voice id espeak-ng will really use for `name`, or BadInput listing close matches.
+
+    espeak-ng silently keeps the previous voice when given a name it does not know, so a typo would
+    otherwise go unnoticed. Accepted: any name in `voice_table`, and a language code with a region
+    espeak-ng has no voice for (en-au falls back to en, as in espeak-ng; but en-uss, not a region,
+    is a typo), each optionally with a variant (en-us+f3)."""
+    base, plus, variant = name.strip().partition("+")
+    table = voice_table(list_voices())
+    key = base.strip().lower().replace("_", "-")
+    ident = table.get(key)
+    language, dash, region = key.rpartition("-")
+    if ident is None and dash and _REGION.fullmatch(region):
+        ident = table.get(language)
     if ident is None:
-        close = difflib.get_close_matches(base.lower(), list(table), n=5, cutoff=0.6)
-        last = base.lower().rsplit("/", 1)[-1]
-        if last in table and last not in close:
-            close.insert(0, last)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise BadInput(f"unknown voice {name!r}{hint} (see 'voiceguide say --list-voices')")
+        shown = name if len(name) <= 60 else name[:57] + "..."  # a pasted page is not worth repeating
+        raise BadInput(f"unknown voice {shown!r}{_suggest(key, table)} (see 'voiceguide say --list-voices')")
     if not plus:
         return ident
     variants = _variants()
@@ -193,6 +237,16 @@ def resolve_voice(name: str) -> str:
         hint = f"; close matches: {', '.join(ident + '+' + c for c in close)}" if close else ""
         raise BadInput(f"unknown voice variant {variant!r} in {name!r}{hint}")
     return f"{ident}+{variant}"
+
+
+def _suggest(key: str, table: dict[str, str]) -> str:
+    """Names close in spelling, the short ones people type (codes, language names) first."""
+    last = key.rsplit("/", 1)[-1]
+    close = difflib.get_close_matches(key, list(table), n=8, cutoff=0.6)
+    if last in table and last not in close:
+        close.insert(0, last)
+    close = sorted(dict.fromkeys(close), key=lambda c: ("(" in c or "/" in c, close.index(c)))[:5]
+    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 def cache_key(text: str, voice: str, rate: int) -> str:
@@ -376,7 +430,7 @@ def session_texts(plan: Sequence[PlanStep], lines: SystemLines) -> list[str]:
             steps.append(step.end_text)
         elif isinstance(step, WaitStep):
             steps.append(lines.ready)
-    anytime = [lines.paused, lines.confirm_stop, lines.help, lines.stopped]
+    anytime = [lines.paused, lines.confirm_stop, lines.help, lines.stopped, lines.carry_on]
     closing = [lines.closing, lines.first_step, lines.mic_lost, lines.mic_back]
     ordered = steps[:1] + anytime + steps[1:] + closing
     out: list[str] = []

@@ -23,6 +23,7 @@ class TextOutput:
         self.time_scale = time_scale
         self.rate_wpm = rate_wpm
         self.stream = stream or sys.stdout
+        self._timer_shown = False  # a timed turn's timer is on screen (silent pauses never are)
 
     def _print(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -47,11 +48,16 @@ class TextOutput:
         pass
 
     def show(self, wall: float, message: Event | Action) -> None:
-        """Observer: timers are visible in text mode."""
-        if isinstance(message, StartTimer) and message.purpose == "timer":
-            self._print(f"[timer: {format_duration(message.seconds * self.time_scale)}]")
-        elif isinstance(message, CancelTimer) and message.remaining > 0:
-            self._print(f"[timer stopped, {format_duration(message.remaining * self.time_scale)} left]")
+        """Observer: the timers of timed turns are visible in text mode; a silent pause is not, so
+        stopping one shows nothing either."""
+        if isinstance(message, StartTimer):
+            self._timer_shown = message.purpose == "timer"
+            if self._timer_shown:
+                self._print(f"[timer: {format_duration(message.seconds * self.time_scale)}]")
+        elif isinstance(message, CancelTimer):
+            shown, self._timer_shown = self._timer_shown, False
+            if shown and message.remaining > 0:
+                self._print(f"[timer stopped, {format_duration(message.remaining * self.time_scale)} left]")
 
 
 def _wav_seconds(path: object) -> float:

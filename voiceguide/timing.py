@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from voiceguide.plan import ClipStep, Names, PauseStep, PlanStep, SayStep, TimerStep, WaitStep, build_plan
@@ -47,6 +48,24 @@ def plan_seconds(
 ) -> float:
     """The whole session: every step, plus the pack's closing line when it is given."""
     return sum(step_seconds(s, rate_wpm, ready=ready) for s in plan) + speech_seconds(closing, rate_wpm)
+
+
+def exercise_minutes(exercise: Exercise, rate_wpm: float = DEFAULT_RATE_WPM) -> float:
+    """The one estimate of an exercise's length that `list` shows and the menu says: a whole
+    session in the exercise's own language (the steps alone for a language with no pack)."""
+    from voiceguide.errors import VoiceguideError
+    from voiceguide.lang import load_pack
+
+    try:
+        pack = load_pack(exercise.script.language)
+    except VoiceguideError:
+        pack = None
+    return exercise_seconds(exercise, rate_wpm, pack) / 60.0
+
+
+def whole_minutes(minutes: float) -> int:
+    """Minutes as a person is told them: the nearest whole minute (halves up), at least one."""
+    return max(1, math.floor(minutes + 0.5))
 
 
 def exercise_seconds(exercise: Exercise, rate_wpm: float = DEFAULT_RATE_WPM, pack: LanguagePack | None = None) -> float:

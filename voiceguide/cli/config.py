@@ -18,7 +18,7 @@ language = "en"
 voice = "en-us"          # see: voiceguide say --list-voices
 rate = 140               # words a minute
 volume = 0.8             # 0.0 to 1.0
-output-device = "default"  # see: voiceguide devices
+# output-device = "USB"  # a number or part of a name from: voiceguide devices (unset: the system's own)
 """
 
 

@@ -8,27 +8,10 @@ from pathlib import Path
 
 import click
 
-from typing import TYPE_CHECKING
-
 from voiceguide.cli import cli
-
-if TYPE_CHECKING:
-    from voiceguide.script.load import Exercise
 
 # The script model (pydantic) and everything built on it load inside the commands, so that
 # `voiceguide --help` and the commands that never read a script start at once.
-
-
-def _minutes(exercise: Exercise, rate: int) -> float:
-    from voiceguide.errors import VoiceguideError
-    from voiceguide.lang import load_pack
-    from voiceguide.timing import exercise_seconds
-
-    try:
-        pack = load_pack(exercise.script.language)
-    except VoiceguideError:
-        pack = None
-    return exercise_seconds(exercise, rate, pack) / 60.0
 
 
 def _rate_option(f):  # type: ignore[no-untyped-def]
@@ -53,17 +36,21 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
     from voiceguide import library
     from voiceguide.script.load import load
     from voiceguide.settings import build_settings
+    from voiceguide.timing import exercise_minutes, whole_minutes
 
     settings = build_settings()
     rows = []
+    said: list[str] = []  # the length as the menu says it
     for entry in library.entries(dirs):
         exercise = load(entry.path)
+        minutes = exercise_minutes(exercise, settings.rate)
+        said.append(f"~{whole_minutes(minutes)} min")
         rows.append(
             {
                 "id": entry.id,
                 "title": exercise.script.title,
                 "path": str(entry.path),
-                "minutes": round(_minutes(exercise, settings.rate), 1),
+                "minutes": round(minutes, 1),
                 "declared_minutes": exercise.script.minutes,
                 "language": exercise.script.language,
                 "builtin": entry.builtin,
@@ -74,10 +61,22 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     width = max((len(r["id"]) for r in rows), default=2)
-    for r in rows:
+    titles = max((columns(r["title"]) for r in rows), default=0)
+    lengths = max((len(m) for m in said), default=0)
+    for r, length in zip(rows, said):
         note = f"  (yours, instead of the built-in {r['shadows']})" if r["shadows"] else ("" if r["builtin"] else "  (yours)")
-        click.echo(f"{r['id']:<{width}}  {r['title']}  ~{r['minutes']:.0f} min{note}")
+        pad = " " * (titles - columns(r["title"]))
+        click.echo(f"{r['id']:<{width}}  {r['title']}{pad}  {length:>{lengths}}{note}")
     click.echo(f"your own exercises go in {library.user_dir()}", err=True)
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: wide characters (Korean, say) take two, so that a
+    column after a title lines up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
 
 
 @cli.command()

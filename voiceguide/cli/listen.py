@@ -50,7 +50,7 @@ def _wait(listener: Any) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Also show rejected candidates and why (on stderr).")
 @click.option("--lang", help="Language pack to listen for (default: the configured language, else en).")
 @click.option("--model", help="Vosk model folder (default: found automatically; see 'voiceguide model list').")
-@click.option("--input-device", help="Microphone: a device name or number (see 'python -m sounddevice').")
+@click.option("--input-device", help="Microphone: a device name or number (see 'voiceguide devices').")
 def listen(wav: Path | None, fast: bool, as_json: bool, verbose: bool, lang: str | None, model: str | None,
            input_device: str | None) -> None:
     """Listen for voice commands and print each one that is accepted.
@@ -127,14 +127,14 @@ def _say(text: str, pack: LanguagePack) -> None:
             data, rate = sf.read(out, dtype="int16")
             sd.play(data, rate)
             sd.wait()
-        except (RuntimeError, sd.PortAudioError) as exc:
-            click.echo(f"(cannot play sound: {exc}) {text}", err=True)
+        except (RuntimeError, sd.PortAudioError):
+            click.echo(f"(no sound output; see 'voiceguide devices') {text}", err=True)
 
 
 @cli.command("mic-test")
 @click.option("--lang", help="Language pack (default: the configured language, else en).")
 @click.option("--model", help="Vosk model folder.")
-@click.option("--input-device", help="Microphone: a device name or number (see 'python -m sounddevice').")
+@click.option("--input-device", help="Microphone: a device name or number (see 'voiceguide devices').")
 @click.option("--seconds", type=float, default=20.0, show_default=True, help="Give up after this long.")
 def mic_test(lang: str | None, model: str | None, input_device: str | None, seconds: float) -> None:
     """Set up a microphone: asks you to say "next", shows the input level and what it heard.

@@ -77,7 +77,7 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     """
     from voiceguide import library
     from voiceguide.errors import VoiceguideError
-    from voiceguide.session import assemble, attach_listener, attach_stdin, pack_for, run, voice_lost
+    from voiceguide.session import assemble, attach_listener, attach_stdin, is_preview, pack_for, run, voice_lost
     from voiceguide.settings import SessionOptions
 
     settings = session_settings(**given)
@@ -105,5 +105,5 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
         on_lost=lambda: voice_lost(parts, stdin_input[0] if stdin_input else None), verbose=verbose,
     )
     stdin_input.append(attach_stdin(parts, sys.stdin, voice=voice))
-    reason = run(parts, record=True)
+    reason = run(parts, record=not is_preview(options))
     click.echo(f"session {reason}", err=True)

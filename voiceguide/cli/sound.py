@@ -22,7 +22,7 @@ def voice_options(f: Any) -> Any:
     f = click.option("--output-device", help="Sound output to use: a number or part of a name from 'voiceguide devices'.")(f)
     f = click.option("--volume", type=float, help="Loudness from 0.0 to 1.0 (default 0.8, or the config file's).")(f)
     f = click.option("--rate", type=int, help="Speaking rate in words a minute, 60 to 400 (default 140).")(f)
-    f = click.option("--voice", help="espeak-ng voice, e.g. en-us, gmw/en-gb-x-rp or en-us+f3 "
+    f = click.option("--voice", help="espeak-ng voice, e.g. en-us, gmw/en-gb-x-rp, en-us+f3, or a language: en-gb, english "
                                      "(default: the language's; list them with 'voiceguide say --list-voices').")(f)
     return f
 
@@ -82,11 +82,11 @@ def say(text: str | None, voice: str | None, rate: int | None, volume: float | N
 
 def play_file(path: Path, settings: Settings) -> None:
     """One clip through the output device, start to end."""
-    from voiceguide.audioout import AudioOutput, SoundDevice
+    from voiceguide.audioout import SAY_NO_DEVICE_HINT, AudioOutput, SoundDevice
     from voiceguide.events import PlayClip
     from voiceguide.runner import Bus, RealClock
 
-    device = SoundDevice(settings.output_device)
+    device = SoundDevice(settings.output_device, hint=SAY_NO_DEVICE_HINT)
     bus = Bus(RealClock())
     out = AudioOutput(bus, device, None, volume=settings.volume)
     try:

@@ -21,6 +21,7 @@ class SystemLines:
     ready: str  # said whenever the session waits for "next"
     paused: str
     confirm_stop: str
+    carry_on: str  # said when a stop question is left unanswered, before the session goes on
     closing: str
     stopped: str
     first_step: str
@@ -40,6 +41,7 @@ class MenuLines:
     greeting: str
     last_time: str
     suggest: str
+    suggest_new: str  # the suggestion has never been done: "not for a while" would not be true
     item: str
     offer: str
     offer_all: str

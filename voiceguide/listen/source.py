@@ -86,6 +86,21 @@ class WavSource(ThreadedSource):
             put(None)
 
 
+def _no_microphone(sd, device: str | int | None) -> str:  # type: ignore[no-untyped-def]
+    """Said in our words and pointing to our own list: PortAudio's ("Error querying device -1")
+    means nothing to the couple, and `voiceguide devices` marks the microphones too."""
+    try:
+        any_input = any(d.get("max_input_channels", 0) > 0 for d in sd.query_devices())
+    except sd.PortAudioError:
+        any_input = False
+    if not any_input:
+        looked = f" (looked for {device!r})" if device is not None else ""
+        return f"no microphone found{looked}; see 'voiceguide devices'"
+    if device is None:
+        return "no default microphone; choose one with --input-device (see 'voiceguide devices')"
+    return f"no microphone {device!r} on this machine; see 'voiceguide devices' for the names"
+
+
 class MicSource:
     """A sounddevice input stream at the device's own rate, mono, in small blocks. Live: the
     listener treats its end as the microphone going away, and may start it again. While `put` runs,
@@ -102,9 +117,8 @@ class MicSource:
             device = int(device)
         try:
             info = sd.query_devices(device, kind="input")
-        except (ValueError, sd.PortAudioError) as exc:
-            which = f"input device {device!r}" if device is not None else "a microphone"
-            raise NoAudioDevice(f"cannot find {which} ({exc}); see 'python -m sounddevice' for the list") from None
+        except (ValueError, OverflowError, sd.PortAudioError):  # OverflowError: a number too large
+            raise NoAudioDevice(_no_microphone(sd, device)) from None
         self.device = device
         self.name = str(info["name"])
         self.rate = int(info["default_samplerate"])
