@@ -9,6 +9,8 @@ environment's packages without voiceguide (so `--system-site-packages` spares th
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import re
 import shutil
@@ -16,6 +18,9 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import threading
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +93,31 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def model_site(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A local stand-in for the model site, serving a small model zip: its URL and the paths asked."""
+    site = tmp_path / "site"
+    site.mkdir()
+    with zipfile.ZipFile(site / "model.zip", "w") as zf:
+        for name in ("am/final.mdl", "conf/model.conf", "conf/mfcc.conf", "graph/HCLG.fst", "graph/words.txt"):
+            zf.writestr(f"vosk-model-small-en-us/{name}", b"stand-in " * 1000)
+    asked: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            asked.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/model.zip", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
 @dataclass
 class Sandbox:
     src: Path
@@ -96,8 +126,11 @@ class Sandbox:
     apt_log: Path
     env: dict[str, str]
 
-    def run(self, *args: str, installed: str = "", timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, installed: str = "", model_url: str | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "INSTALLED": installed}
+        if model_url:
+            env["VOICEGUIDE_MODEL_URL"] = model_url
         return subprocess.run(["bash", str(self.src / SETUP), *args], cwd=self.src, env=env, capture_output=True,
                               text=True, timeout=timeout)
 
@@ -157,7 +190,8 @@ def test_the_install_script_explains_itself_and_refuses_what_it_cannot_do(sandbo
 
 
 @pytest.mark.slow
-def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_voiceguide(sandbox: Sandbox) -> None:
+def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_voiceguide(
+        sandbox: Sandbox, model_site: tuple[str, list[str]]) -> None:
     # The stand-in really is a system Python that refuses pip outside a venv.
     refused = subprocess.run([str(sandbox.python), "-m", "pip", "install", "--dry-run", "click"],
                              capture_output=True, text=True, env=sandbox.env, timeout=120)
@@ -187,15 +221,26 @@ def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_vo
     listed = sandbox.fresh_login_shell("voiceguide list")
     assert listed.returncode == 0 and "presence" in listed.stdout, listed.stderr
 
-    # Again: harmless and quick, nothing is installed a second time.
+    # Again, now online: only the model is fetched, by `voiceguide model download`, with its progress bar.
+    url, asked = model_site
     stamp = sandbox.src / ".venv" / ".voiceguide-setup"
     before = stamp.stat().st_mtime_ns
-    again = sandbox.run(*args)
+    online = sandbox.run(*args, model_url=url)
+    assert online.returncode == 0, online.stderr
+    model = sandbox.home / ".local" / "share" / "voiceguide" / "models" / "en"
+    assert "setup: fetching the speech model for en" in online.stderr and "downloading en model" in online.stderr
+    assert (model / "am" / "final.mdl").is_file() and f"speech model:     en: {model}\n" in online.stderr
+    assert asked == ["/model.zip"]
+
+    # And again: harmless and quick, nothing is installed or fetched a second time.
+    again = sandbox.run(*args, model_url=url)
     assert again.returncode == 0, again.stderr
     assert "installing" not in again.stderr and "making a virtual environment" not in again.stderr, again.stderr
+    assert "fetching" not in again.stderr and asked == ["/model.zip"]
     assert stamp.stat().st_mtime_ns == before
     assert len(sandbox.apt_installs()) == 1 and "system packages:  all there already" in again.stderr
     assert "voiceguide there already" in again.stderr and f"{bin_dir / 'voiceguide'} (there already)" in again.stderr
+    assert f"en: {model} (there already)" in again.stderr
 
     # --dev: the developer tools too (but no PulseAudio next to PipeWire), the test extras, and the
     # README's test command works; --no-model: no word about fetching a model.
