@@ -168,11 +168,14 @@ esac
 # ---- speech models ------------------------------------------------------------------------------
 # Whether the model's site can be reached at all, so that an offline install says so in one line.
 probe='
-import os, socket, sys, urllib.parse
+import os, socket, sys, urllib.parse, urllib.request
 try:
     from voiceguide import models
     url = os.environ.get(models.URL_ENV) or models.OFFICIAL[sys.argv[1]]
     parts = urllib.parse.urlsplit(url)
+    proxy = None if urllib.request.proxy_bypass(parts.hostname) else urllib.request.getproxies().get(parts.scheme)
+    if proxy:  # the download goes through it, so it is the proxy that must be reachable
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
 except Exception:
     sys.exit(0)  # nothing to probe: the download itself will say what is wrong

@@ -172,6 +172,8 @@ def sandbox(tmp_path: Path) -> Sandbox:
     python = _stand_in_system_python(tmp_path / "system")
     env = {k: v for k, v in os.environ.items() if PASS_THROUGH.match(k)}
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))  # the real cache: a quicker test
+    for name in ("no_proxy", "NO_PROXY"):  # the stand-in model site is local
+        env[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
     env.update(HOME=str(home), PATH=f"{stubs}:{python.parent}:/usr/bin:/bin", LANG="C.UTF-8",
                APT_LOG=str(tmp_path / "apt.log"),
                VOICEGUIDE_MODEL_URL=f"http://127.0.0.1:{_closed_port()}/model.zip")  # offline, as in CI
