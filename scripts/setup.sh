@@ -126,10 +126,9 @@ if [ -f "$stamp" ]; then
   have_key=$(sed -n 's/^key=//p' "$stamp")
   have_extras=$(sed -n 's/^extras=//p' "$stamp")
 fi
-if [ "$have_key" = "$key" ] && { [ -z "$extras" ] || [ "$have_extras" = "$extras" ]; } \
-   && "$venv/bin/voiceguide" --version >/dev/null 2>&1; then
+[ -n "$extras" ] || extras="$have_extras"  # a plain run keeps what an earlier --dev run added
+if [ "$have_key" = "$key" ] && [ "$have_extras" = "$extras" ] && "$venv/bin/voiceguide" --version >/dev/null 2>&1; then
   pip_done="there already"
-  [ -n "$have_extras" ] && extras="$have_extras"
 else
   target="$root"
   [ -n "$extras" ] && target="${root}[${extras}]"

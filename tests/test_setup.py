@@ -259,3 +259,5 @@ def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_vo
     without_pipewire = sandbox.run(*args, "--dev", "--no-model")
     assert without_pipewire.returncode == 0 and "installing voiceguide" not in without_pipewire.stderr
     assert sandbox.apt_installs()[-1] == {"pulseaudio"}
+    plain = sandbox.run(*args, "--no-model")  # a plain run after --dev keeps the test extras
+    assert plain.returncode == 0 and "voiceguide there already, with the [test] extras" in plain.stderr, plain.stderr
