@@ -261,3 +261,8 @@ def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_vo
     assert sandbox.apt_installs()[-1] == {"pulseaudio"}
     plain = sandbox.run(*args, "--no-model")  # a plain run after --dev keeps the test extras
     assert plain.returncode == 0 and "voiceguide there already, with the [test] extras" in plain.stderr, plain.stderr
+    with (sandbox.src / "setup.cfg").open("a") as cfg:  # the package changed (a pull): pip runs again ...
+        cfg.write("# changed\n")
+    pulled = sandbox.run(*args, "--no-model")
+    assert pulled.returncode == 0 and "installing voiceguide" in pulled.stderr, pulled.stderr
+    assert "voiceguide installed, with the [test] extras" in pulled.stderr  # ... and keeps them
