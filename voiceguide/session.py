@@ -112,8 +112,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
                     echo: Any = None) -> Any:
     """Voice commands onto the bus, keys going on alongside. The model loads in the listener's
     thread while the first lines are spoken. Without a model or microphone: the pack's `no_model`
-    line, said once (spoken, and on stderr with the reason and the command that helps: a listener
-    should hear a plain sentence, not a shell command), and the session carries on with the keys. A microphone
+    line, said once (spoken, and on stderr), and the session carries on with the keys. A microphone
     that goes away mid-session: `mic_lost`, said once, and `mic_back` when it returns (the listener
     keeps trying it). With `echo` (the guide's EchoReference), the guide's own sound is taken out
     of the microphone's. The Listener if listening started (it can still fail later, with the same message), else None."""
@@ -134,7 +133,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     def unavailable(exc: VoiceguideError) -> None:
         if not reported:
             reported.append(exc)
-            announce(pack.lines.no_model, f"({exc})")  # the way out is for stderr, never spoken
+            announce(pack.lines.no_model, f"({exc})")  # heard: a plain sentence; the way out: stderr only
             if on_lost is not None:
                 on_lost()
 
