@@ -40,6 +40,7 @@ def readme_commands() -> list[str]:
     """The commands of the README's first lines (its first indented block), comments left out."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("    "))
+    assert start <= 2, "the commands come first, right under the title"
     block = []
     for line in lines[start:]:
         if not line.startswith("    "):
