@@ -43,6 +43,14 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q "$here"
 mkdir -p "$data/docs"
 cp "$here/docs/raspberry-pi.md" "$data/docs/"
+# The command on the PATH (Debian's login shells add ~/.local/bin): the same program the service runs.
+bin="$HOME/.local/bin"
+mkdir -p "$bin"
+if [ -e "$bin/voiceguide" ] && [ ! -L "$bin/voiceguide" ]; then
+  echo "left alone: $bin/voiceguide is not a link; the guide is $venv/bin/voiceguide" >&2
+else
+  ln -sfn "$venv/bin/voiceguide" "$bin/voiceguide"
+fi
 
 if [ "$want_model" -eq 1 ]; then
   say "English speech model"
@@ -69,4 +77,4 @@ else
 fi
 
 say "done"
-echo "Check the microphone with: $venv/bin/voiceguide mic-test" >&2
+echo "Check the microphone with: voiceguide mic-test (in a new login shell; or $venv/bin/voiceguide mic-test)" >&2

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.fakes import FakeGate, FakeRecognizer, FakeSource, Utterance
-from voiceguide.events import Command
+from voiceguide.events import Announce, Command
 from voiceguide.lang import load_pack
 from voiceguide.listen.accept import AcceptConfig, Acceptor, Decision
 from voiceguide.listen.listener import Listener
@@ -306,7 +306,8 @@ def test_no_model_is_one_clean_message_and_keys_carry_on(tmp_path, monkeypatch) 
     parts = SessionParts(None, EN, (), None, Bus(RealClock()), None)  # type: ignore[arg-type]
     assert not attach_listener(parts, Settings(), source=FakeSource([], 1.0), warn=said.append)
     assert len(said) == 1
-    assert said[0].startswith("Voice commands are not available") and "voiceguide model download en" in said[0]
+    assert said[0].startswith(EN.lines.no_model) and "voiceguide model download en" in said[0]
+    assert parts.bus.queue.get_nowait() == Announce(EN.lines.no_model)  # spoken: the plain sentence alone
     assert parts.closers == []
 
 

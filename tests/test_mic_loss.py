@@ -140,9 +140,19 @@ def test_no_model_is_said_once_aloud_and_on_stderr(tmp_path, monkeypatch) -> Non
     bus = Bus(RealClock())
     parts = SessionParts(None, KO, (), None, bus, None)  # type: ignore[arg-type]
     assert not attach_listener(parts, Settings(), source=FakeSource([], 1.0), warn=said.append)
-    assert len(said) == 1 and said[0].startswith(KO.lines.no_model.split("{")[0].strip())
-    assert bus.queue.get_nowait() == Announce(said[0])
+    assert len(said) == 1 and said[0].startswith(KO.lines.no_model)
+    assert "voiceguide model download ko" in said[0]  # the way out, on stderr
+    assert bus.queue.get_nowait() == Announce(KO.lines.no_model)  # spoken: nothing technical
     assert bus.queue.empty()
+
+
+@pytest.mark.parametrize("code", ["en", "ko"])
+def test_the_spoken_no_model_line_is_one_plain_sentence(code: str) -> None:
+    """It is heard, not read: no command to type, no placeholder, no path, and short."""
+    line = load_pack(code).lines.no_model
+    assert not any(mark in line for mark in ("{", "(", "/", "voiceguide", "model", "download", "--"))
+    assert len(line) <= 40 and line.count(".") == 1 and line.endswith(".")
+    assert not [w for w in load_pack(code).command_words() if w in line.lower()]  # the listener hears the guide
 
 
 def test_a_corrupt_model_is_said_once_aloud_and_on_stderr(tmp_path) -> None:
@@ -161,8 +171,8 @@ def test_a_corrupt_model_is_said_once_aloud_and_on_stderr(tmp_path) -> None:
     event = bus.queue.get(timeout=20)
     for closer in parts.closers:
         closer()
-    assert isinstance(event, Announce) and said == [event.text]
-    assert event.text.startswith(KO.lines.no_model.split("{")[0].strip())
+    assert isinstance(event, Announce) and event.text == KO.lines.no_model
+    assert said[0].startswith(KO.lines.no_model) and "damaged" in said[0]  # why, on stderr only
     assert bus.queue.empty()
     assert started  # the model is found; it is loading it that fails, in the listener's thread
 

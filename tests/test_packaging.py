@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,14 @@ def test_every_python_package_is_listed_in_setup_cfg():
 @pytest.mark.slow
 def test_a_plain_install_in_a_fresh_venv_finds_its_data(tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
+    # The dependencies come from the environment running the tests (the checkout's .venv after
+    # scripts/setup.sh --dev), not from a download; --system-site-packages would look in the
+    # Python that environment was made from, which has none of them on a clean system.
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "running-environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)],
         check=True, capture_output=True, cwd=tmp_path,

@@ -133,8 +133,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     def unavailable(exc: VoiceguideError) -> None:
         if not reported:
             reported.append(exc)
-            line = pack.lines.no_model.format(how=f"({exc})")
-            announce(line)
+            announce(pack.lines.no_model, f"({exc})")  # heard: a plain sentence; the way out: stderr only
             if on_lost is not None:
                 on_lost()
 
