@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from voiceguide.events import (
+    ADVANCE,
     COMMANDS,
     TOGGLE,
     Action,
@@ -303,6 +304,8 @@ class Engine:
     def _command(self, name: str, now: float) -> list[Action]:
         if name == TOGGLE:
             name = "resume" if self.paused else "pause"
+        if name == ADVANCE:
+            name = "resume" if self._hold is not None and self._hold.reason in ("pause", "confirm") else "next"
         if self.phase == "closing":
             if name in ("stop", "next"):
                 return [StopAudio()] + self._finish()
