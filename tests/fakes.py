@@ -414,9 +414,12 @@ class FakeButtonSource:
         "double": [(0.0, True), (0.08, False), (0.2, True), (0.28, False)],
     }
 
-    def __init__(self, presses: list[str], ready=lambda: True, *, missing: int = 0, gap_s: float = 0.6) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, presses: list[str], ready=lambda: True, *, missing: int = 0, gap_s: float = 0.6,  # type: ignore[no-untyped-def]
+                 and_then: str | None = None) -> None:
         self.name = "fake button"
         self.presses = list(presses)
+        self.and_then = and_then  # pressed whenever ready, once `presses` are used up
+        self.pressed: list[str] = []
         self.ready = ready
         self.missing = missing
         self.gap_s = gap_s
@@ -435,8 +438,9 @@ class FakeButtonSource:
         import time
 
         now = time.monotonic()
-        if not self._edges and self.presses and now >= self._free_at and self.ready():
-            gesture = self.presses.pop(0)
+        if not self._edges and (self.presses or self.and_then) and now >= self._free_at and self.ready():
+            gesture = self.presses.pop(0) if self.presses else self.and_then
+            self.pressed.append(gesture)  # type: ignore[arg-type]
             if gesture == "previous":
                 self._edges = [("previous", True, now), ("previous", False, now + 0.1)]
             else:
