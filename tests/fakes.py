@@ -404,7 +404,8 @@ class FakeButtonSource:
     """A button (voiceguide.button.sources.ButtonSource) pressed by a script of gestures in real
     time: "short", "long", "double" or "previous", each made of the raw edges a finger makes.
     A press is made only when `ready()` says so (e.g. the session waits for someone) and `gap_s`
-    after the last one ended, so a whole session can be walked with the button alone. The first
+    after the last one ended (keep it over the double-press window, or two presses make a double),
+    so a whole session can be walked with the button alone. The first
     `missing` opens fail as an unplugged device's do."""
 
     live = True

@@ -36,6 +36,7 @@ class ButtonInput:
         warn: Callable[[str], None] | None = None,
         retry_s: float = 2.0,
         on_gesture: Callable[[str, str | None], None] | None = None,
+        carry_on: str = "going on with voice and keys",
     ) -> None:
         self.bus = bus
         self.source = source
@@ -46,6 +47,7 @@ class ButtonInput:
         self.warn = warn or (lambda text: print(f"voiceguide: {text}", file=sys.stderr, flush=True))
         self.retry_s = retry_s
         self.on_gesture = on_gesture  # (gesture, command or None): `voiceguide buttons` shows them
+        self.carry_on = carry_on  # what happens meanwhile, said with a missing button
         self.opened = False
         self.lost = False  # said that it is missing, not yet that it is back
         self.given_up = False  # missing, and not worth trying again (a GPIO pin)
@@ -113,7 +115,7 @@ class ButtonInput:
             return
         self.lost = True
         again = "; it is used again as soon as it is back" if self.source.live else ""
-        self.warn(f"{exc}: going on with voice and keys{again}")
+        self.warn(f"{exc}{': ' + self.carry_on if self.carry_on else ''}{again}")
 
     def _post(self, gesture: str) -> None:
         name = self.mapping.command(self.context(), gesture)

@@ -24,6 +24,12 @@ def check_button(settings: Settings) -> None:
     device = settings.button_device
     if device is not None and (not device.strip() or len(device) > 256 or any(ord(c) < 32 or c == "\x7f" for c in device)):
         raise BadInput("button-device must be an input device's name (or part of it) or its path, on one line")
+    if device is not None and "/" in device:
+        import os
+
+        real, inside = os.path.realpath(device.strip()), os.path.realpath("/dev/input")
+        if os.path.commonpath([real, inside]) != inside:
+            raise BadInput(f"button-device {device!r} is not in /dev/input: name an input device (see 'voiceguide buttons')")
     from voiceguide.button.mapping import parse
 
     parse(settings.button_map)

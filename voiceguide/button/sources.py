@@ -33,6 +33,12 @@ INPUT_DIR = Path("/dev/input")
 INSTALL_HINT = "pip install 'voiceguide[button]'"
 
 
+def printable(text: str) -> str:
+    """A device's name as it may be printed: a USB device names itself, and a name with terminal
+    control sequences in it must not drive the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)[:120]
+
+
 class ButtonMissing(VoiceguideError):
     """The button is not there (not plugged in, no such pin, no permission): the session goes on."""
 
@@ -78,7 +84,7 @@ class EvdevDevice:
         import evdev
 
         self._dev = evdev.InputDevice(path)
-        self.name = str(self._dev.name)
+        self.name = printable(str(self._dev.name))
 
     def grab(self) -> None:
         self._dev.grab()  # its keys now reach no console, window or other program
@@ -111,11 +117,17 @@ def list_devices(root: Path = INPUT_DIR) -> list[tuple[str, str, list[str]]]:
         try:
             codes = dev.capabilities().get(evdev.ecodes.EV_KEY, [])
             if codes:
-                out.append((path, str(dev.name), [_key_name(evdev.ecodes.KEY, evdev.ecodes.BTN, c) for c in codes]))
+                out.append((path, printable(str(dev.name)), [_key_name(evdev.ecodes.KEY, evdev.ecodes.BTN, c) for c in codes]))
         finally:
             with contextlib.suppress(OSError):
                 dev.close()
     return out
+
+
+def unreadable(root: Path = INPUT_DIR) -> list[str]:
+    """Input devices this user may not read (not in the 'input' group): worth a hint when a list
+    comes out empty."""
+    return sorted(str(p) for p in root.glob("event*") if not os.access(p, os.R_OK))
 
 
 def _event_number(path: str) -> int:
@@ -253,6 +265,9 @@ class GpioSource:
                 warnings.simplefilter("ignore")
                 button = Button(self.pin, pull_up=self.pull_up, bounce_time=None, pin_factory=self.factory)
         except Exception as exc:  # gpiozero and its pin libraries raise many kinds; all mean "no button"
+            if type(exc).__name__ == "BadPinFactory":
+                raise ButtonMissing(f"cannot use {self.name} as a button: this machine has no GPIO pins gpiozero can "
+                                    f"drive (on a Raspberry Pi: {INSTALL_HINT})") from None
             raise ButtonMissing(f"cannot use {self.name} as a button ({type(exc).__name__}: {exc})") from None
         button.when_pressed = lambda: self._edges.put(("main", True, self.clock()))
         button.when_released = lambda: self._edges.put(("main", False, self.clock()))
