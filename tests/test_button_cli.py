@@ -73,3 +73,12 @@ def test_play_with_a_missing_button_warns_once_and_goes_on_with_the_keys(tmp_pat
     assert len([line for line in proc.stderr.splitlines() if "No Such Clicker" in line]) == 1
     assert len([line for line in proc.stderr.splitlines() if "GPIO pin 17" in line]) <= 1
     assert "Traceback" not in proc.stderr
+
+
+def test_gpiozero_and_evdev_are_imported_only_when_a_button_is_opened():
+    probe = ("import sys; from click.testing import CliRunner; from voiceguide.cli import cli; "
+             "from voiceguide.settings import build_settings; build_settings({'button_gpio': '17'}); "
+             "[CliRunner().invoke(cli, args) for args in (['--help'], ['list'], ['buttons', '--help'], ['config'])]; "
+             "print(sorted({'gpiozero', 'evdev', 'lgpio'} & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

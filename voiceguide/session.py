@@ -57,10 +57,10 @@ def assemble(
     """Build a session. A `bus` and `tokens` passed in are shared with what ran before (the menu)."""
     pack = pack_for(exercise, settings)
     plan = build_plan(exercise, names_for(settings, pack), first=options.first)
-    lines = pack.lines
-    if button_configured(settings):  # "help" says what the button does too
-        lines = replace(lines, help=f"{lines.help} {lines.button_help}".strip())
-    engine = Engine(plan, lines, time_scale=options.time_scale, tokens=tokens)
+    if button_configured(settings):  # "help" says what the button does too (and is rendered ahead so)
+        lines = pack.lines
+        pack = replace(pack, lines=replace(lines, help=f"{lines.help} {lines.button_help}".strip()))
+    engine = Engine(plan, pack.lines, time_scale=options.time_scale, tokens=tokens)
     bus = bus or Bus(clock or RealClock())
     parts = SessionParts(exercise, pack, plan, engine, bus, output=None)  # type: ignore[arg-type]
     if output_factory is not None:
