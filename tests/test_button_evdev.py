@@ -102,6 +102,14 @@ def test_a_name_matches_exactly_first_then_as_part():
     assert rig.opened_paths == ["/dev/input/event2"]
 
 
+def test_a_receiver_seen_as_a_mouse_too_is_taken_where_its_keys_come_from():
+    devices = [("/dev/input/event4", "Presenter Receiver Mouse", ["BTN_LEFT", "BTN_RIGHT"]),
+               ("/dev/input/event5", "Presenter Receiver", ["KEY_PAGEUP", "KEY_PAGEDOWN"])]
+    rig = Rig([[]], spec="presenter", lister=lambda: devices)
+    rig.source.open()
+    assert rig.opened_paths == ["/dev/input/event5"]
+
+
 def test_no_such_device_is_a_clear_message():
     rig = Rig([], spec="Nothing like it")
     with pytest.raises(ButtonMissing, match="no input device named 'Nothing like it' is plugged in"):

@@ -190,12 +190,17 @@ class KeyDeviceSource:
         except ImportError:
             raise ButtonMissing(f"evdev is not installed, so no input device can be a button ({INSTALL_HINT})") from None
         wanted = self.spec.casefold().strip()
-        exact = [path for path, name, _ in devices if name.casefold() == wanted]
-        partial = [path for path, name, _ in devices if wanted in name.casefold()]
-        found = exact or partial
+
+        def rank(device: tuple[str, str, list[str]]) -> tuple[bool, bool]:
+            # An exact name first; then one that sends keys over one with only mouse buttons (a
+            # clicker's receiver often shows up as both, and its keys come from the first).
+            _, name, keys = device
+            return (name.casefold() != wanted, not any(k.startswith("KEY_") for k in keys))
+
+        found = sorted((d for d in devices if wanted in d[1].casefold()), key=rank)
         if not found:
             raise ButtonMissing(f"no input device named {self.spec!r} is plugged in (see 'voiceguide buttons')")
-        return found[0]
+        return found[0][0]
 
     def open(self) -> None:
         path = self._find()
