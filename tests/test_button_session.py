@@ -58,8 +58,12 @@ def test_the_menu_and_the_exercise_it_starts_steered_by_one_button(tmp_path: Pat
     made: list[tuple[FakeButtonSource, object]] = []
 
     def fake_start(bus, settings, context, *, warn=None):  # type: ignore[no-untyped-def]
-        # a short press at the first offer would take it: hold first, for the next one, then press on
-        source = FakeButtonSource(["long", "short"], ready=bus.awaiting_input.is_set, and_then="short")
+        # a short press at the first offer would take it: hold first, for the next one, then press
+        # to begin it, then press on through the exercise (and leave the menu after it alone)
+        def ready() -> bool:
+            return bus.awaiting_input.is_set() and (bool(source.presses) or context() == "session")
+
+        source = FakeButtonSource(["long", "short"], ready=ready, and_then="short")
         button = ButtonInput(bus, source, parse(settings.button_map), context)
         made.append((source, bus))
         button.start()
@@ -78,7 +82,7 @@ def test_the_menu_and_the_exercise_it_starts_steered_by_one_button(tmp_path: Pat
     [session] = list(history.read())
     assert session.outcome == "completed", out.getvalue()[-2000:]
     source, bus = made[0]
-    source.and_then = None  # the exercise is over: leave the button alone now
+    source.and_then = None  # the exercise is over: the button is left alone now
     assert menu.is_alive(), "the menu must wait for the button: stdin ended, but a button can still come"
     from voiceguide.events import Command
 
