@@ -79,8 +79,9 @@ set_env() {  # set_env NAME VALUE: one line in the service's environment file, r
   rest="$(grep -v "^$1=" "$envfile" || true)"
   { [ -z "$rest" ] || printf '%s\n' "$rest"; printf '%s="%s"\n' "$1" "${2//\"/}"; } >"$envfile"
 }
-if ! VOICEGUIDE_BUTTON_GPIO="$button_gpio" VOICEGUIDE_BUTTON_DEVICE="$button_device" "$venv/bin/voiceguide" config >/dev/null; then
-  echo "install-pi.sh: fix the button setting above and run again" >&2
+if [ -n "$button_gpio$button_device" ] &&
+   ! VOICEGUIDE_BUTTON_GPIO="$button_gpio" VOICEGUIDE_BUTTON_DEVICE="$button_device" "$venv/bin/voiceguide" config >/dev/null; then
+  echo "install-pi.sh: fix the setting above and run again" >&2
   exit 2
 fi
 [ -z "$button_gpio" ] || set_env VOICEGUIDE_BUTTON_GPIO "$button_gpio"
