@@ -350,3 +350,114 @@ class PlayedAhead:
             self.reference.push(self.origin + self._pushed / self.rate, chunk, self.rate)
             self._pushed += len(chunk)
         return self.origin + self._heard / self.rate
+
+
+# ---- one button (voiceguide.button) ----------------------------------------------------------------
+
+
+class FakeKernelDevice:
+    """An input device as python-evdev reads it from the kernel: batches of (type, code, value)
+    events — EV_KEY (1) with value 1 down, 0 up, 2 auto-repeat, each batch closed by EV_SYN (0, 0,
+    0). `script` holds (time, events) batches; each `read_events` sets `clock` to the next batch's
+    time and returns it, or raises OSError(ENODEV) for "unplug" (as a device pulled out does)."""
+
+    def __init__(self, script: list, clock: FakeClock, name: str = "Fake Presenter") -> None:  # type: ignore[type-arg]
+        self.script = list(script)
+        self.clock = clock
+        self.name = name
+        self.grabbed = False
+        self.closed = False
+
+    @staticmethod
+    def key(code: int, *values: int) -> list[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        for value in values:
+            out += [(4, 4, 458827), (1, code, value), (0, 0, 0)]  # MSC_SCAN first, as USB keyboards send
+        return out
+
+    def grab(self) -> None:
+        self.grabbed = True
+
+    def read_events(self, timeout: float) -> list[tuple[int, int, int]]:
+        import errno
+
+        if not self.script:
+            self.clock.advance(timeout)
+            return []
+        entry = self.script[0]
+        if entry == "unplug":
+            self.script.pop(0)
+            raise OSError(errno.ENODEV, "No such device")
+        t, events = entry
+        if t > self.clock.t + timeout:
+            self.clock.advance(timeout)
+            return []
+        self.script.pop(0)
+        self.clock.t = max(self.clock.t, t)
+        return list(events)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeButtonSource:
+    """A button (voiceguide.button.sources.ButtonSource) pressed by a script of gestures in real
+    time: "short", "long", "double" or "previous", each made of the raw edges a finger makes.
+    A press is made only when `ready()` says so (e.g. the session waits for someone) and `gap_s`
+    after the last one ended (keep it over the double-press window, or two presses make a double),
+    so a whole session can be walked with the button alone. The first
+    `missing` opens fail as an unplugged device's do."""
+
+    live = True
+    SHAPES = {
+        "short": [(0.0, True), (0.1, False)],
+        "long": [(0.0, True), (1.1, False)],
+        "double": [(0.0, True), (0.08, False), (0.2, True), (0.28, False)],
+    }
+
+    def __init__(self, presses: list[str], ready=lambda: True, *, missing: int = 0, gap_s: float = 0.6,  # type: ignore[no-untyped-def]
+                 and_then: str | None = None) -> None:
+        self.name = "fake button"
+        self.presses = list(presses)
+        self.and_then = and_then  # pressed whenever ready, once `presses` are used up
+        self.pressed: list[str] = []
+        self.ready = ready
+        self.missing = missing
+        self.gap_s = gap_s
+        self.opens = 0
+        self._edges: list = []  # type: ignore[type-arg]
+        self._free_at = 0.0
+
+    def open(self) -> None:
+        from voiceguide.button.sources import ButtonMissing
+
+        self.opens += 1
+        if self.opens <= self.missing:
+            raise ButtonMissing("no input device named 'fake button' is plugged in")
+
+    def read(self, timeout: float) -> list:  # type: ignore[type-arg]
+        import time
+
+        now = time.monotonic()
+        if not self._edges and (self.presses or self.and_then) and now >= self._free_at and self.ready():
+            gesture = self.presses.pop(0) if self.presses else self.and_then
+            self.pressed.append(gesture)  # type: ignore[arg-type]
+            if gesture == "previous":
+                self._edges = [("previous", True, now), ("previous", False, now + 0.1)]
+            else:
+                self._edges = [("main", pressed, now + dt) for dt, pressed in self.SHAPES[gesture]]
+            self._free_at = self._edges[-1][2] + self.gap_s
+        due = [e for e in self._edges if e[2] <= now]
+        if due:
+            self._edges = self._edges[len(due):]
+            return due
+        wait = timeout if not self._edges else min(timeout, self._edges[0][2] - now)
+        time.sleep(max(0.0, min(wait, 0.05)))
+        return []
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def done(self) -> bool:
+        return not self.presses and not self._edges

@@ -56,3 +56,11 @@ def test_systemd_analyze_verifies_the_unit(tmp_path):
     result = subprocess.run(["systemd-analyze", "verify", "--user", str(UNIT)], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr.lower(), result.stderr
+
+
+def test_the_unit_reads_the_button_settings_that_the_install_script_writes():
+    unit = UNIT.read_text()
+    script = SCRIPTS[0].read_text()
+    assert "EnvironmentFile=-%E/voiceguide/service.env" in unit  # %E: the user's config folder
+    assert '/voiceguide/service.env"' in script and "VOICEGUIDE_BUTTON_GPIO" in script and "VOICEGUIDE_BUTTON_DEVICE" in script
+    assert '"${here}[button]"' in script  # gpiozero and evdev in the service's environment

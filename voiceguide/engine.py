@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from voiceguide.events import (
+    ADVANCE,
     COMMANDS,
     TOGGLE,
     Action,
@@ -308,6 +309,8 @@ class Engine:
         hold = self._hold
         if name == TOGGLE:  # space answers "resume to carry on" as it answers "Paused"
             name = "resume" if self.paused or (hold is not None and hold.reason == "confirm") else "pause"
+        if name == ADVANCE:
+            name = "resume" if hold is not None and hold.reason in ("pause", "confirm") else "next"
         if self.phase == "closing":
             if name in ("stop", "next"):
                 return [StopAudio()] + self._finish()

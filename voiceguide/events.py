@@ -9,6 +9,11 @@ from typing import Any, Literal
 COMMANDS = ("next", "pause", "resume", "repeat", "back", "stop", "help")
 # Keyboard only: space toggles between pause and resume.
 TOGGLE = "toggle-pause"
+# One button only: in a session, resume while paused (or asked to confirm a stop), else next; in
+# the menu, take the exercise on offer (begin it once it is named), or offer the next one.
+ADVANCE = "next-or-resume"
+TAKE = "take"
+OFFER_NEXT = "offer-next"
 
 EndReason = Literal["completed", "stopped"]
 # Said only in the menu: hear the next few exercises.
@@ -20,11 +25,11 @@ MENU_COMMANDS = ("more",)
 
 @dataclass(frozen=True)
 class Command:
-    """Someone asked for something, by voice or key."""
+    """Someone asked for something, by voice, key or button."""
 
     name: str
     source: str = "keys"
-    text: str | None = None  # what was heard, for voice commands
+    text: str | None = None  # what was heard, for voice commands; the gesture, for a button
 
 
 @dataclass(frozen=True)

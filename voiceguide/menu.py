@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from voiceguide.events import (
+    OFFER_NEXT,
+    TAKE,
     TOGGLE,
     Action,
     Announce,
@@ -73,6 +75,7 @@ class Menu:
         loop: bool = False,
         page_size: int = PAGE,
         tokens: Iterator[int] | None = None,
+        button: bool = False,
     ) -> None:
         if not items:
             raise ValueError("the menu needs at least one exercise")
@@ -94,6 +97,16 @@ class Menu:
         self._leaving: int | None = None  # the goodbye line's token
         self._shown = False  # has any page of exercises been offered yet?
         self._asking = Asking()
+        # With one button: the exercise a short press takes (the suggestion, else the one after
+        # the last played), named after the greeting; a long press offers the one after it.
+        self.button = button
+        ids = [i.id for i in items]
+        if suggestion in ids:
+            self.offered = ids.index(suggestion)  # type: ignore[arg-type]
+        elif last in ids:
+            self.offered = (ids.index(last) + 1) % len(items)  # type: ignore[arg-type]
+        else:
+            self.offered = 0
 
     # ---- the same surface as the session engine, so the same runner drives both -----------
 
@@ -123,7 +136,7 @@ class Menu:
 
     def _start(self) -> list[Action]:
         if self.after_session:
-            return [self._say(self.lines.another)]
+            return [self._say(" ".join([self.lines.another, *self._button_offer()]))]
         parts = [self.lines.greeting]
         titles = {i.id: i.title for i in self.items}
         if self.last in titles:
@@ -132,8 +145,14 @@ class Menu:
             suggest = self.lines.suggest_new if self.suggestion_new else self.lines.suggest
             parts.append(suggest.format(title=titles[self.suggestion]))
         parts.append(self._offer_text())
+        parts += self._button_offer()
         self._shown = True
         return [self._say(" ".join(parts))]
+
+    def _button_offer(self) -> list[str]:
+        if not self.button or not self.lines.button_offer:
+            return []
+        return [self.lines.button_offer.format(title=self.items[self.offered].title)]
 
     def _handle(self, event: Event) -> list[Action]:
         if self.ended:
@@ -196,6 +215,14 @@ class Menu:
             return self._choose(name[len(CHOOSE):])
         if name == TOGGLE:
             name = "pause"
+        if name == TAKE:  # one button: yes to what was just named
+            if self.confirming is None:
+                return self._choose(self.items[self.offered].id)
+            name = "next"
+        if name == OFFER_NEXT:
+            current = self.items.index(self.confirming) if self.confirming is not None else self.offered
+            self.offered = (current + 1) % len(self.items)
+            return self._choose(self.items[self.offered].id)
         if name == "next":
             if self.confirming is not None:
                 self.chosen = self.confirming.id

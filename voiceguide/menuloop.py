@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from voiceguide import history, library
+from voiceguide.button.options import configured as button_configured
 from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
@@ -70,6 +71,8 @@ def run_menu(
     `speaker`, everything is said aloud on its one open output; otherwise printed."""
     pack = load_pack(settings.language or "en")
     items = menu_items(pack, settings, dirs)
+    button = button_configured(settings)
+    menu_lines = replace(pack.menu, help=f"{pack.menu.help} {pack.menu.button_help}".strip()) if button else pack.menu
     bus = Bus(RealClock())
     tokens = itertools.count(1)
     observers: list[Observer] = []
@@ -83,6 +86,7 @@ def run_menu(
     if trace is not None:
         observers.append(trace)
     current: dict[str, Menu | None] = {"menu": None}
+    where = {"context": "menu"}  # what a button press means: the menu's, or a session's
 
     def pick(line: str) -> Event | None:
         command = parse_line(line)
@@ -109,22 +113,30 @@ def run_menu(
         listener = attach_listener(SimpleNamespace(pack=pack, bus=bus, closers=closers, observers=observers),  # type: ignore[arg-type]
                                    settings, gate=speaker.playstate if speaker else None,
                                    echo=speaker.echo if speaker else None)
+    if button:
+        from types import SimpleNamespace
+
+        from voiceguide.session import attach_button
+
+        attach_button(SimpleNamespace(bus=bus, closers=closers), settings, lambda: where["context"])  # type: ignore[arg-type]
     if stdin.isatty():
         keys = KeyInput(bus, stdin.fileno(), extra=key)
         keys.start()
         closers.append(keys.close)
         print(HELP + " · 1-9 choose", file=sys.stderr)
     else:
-        LineInput(bus, stdin, close_when_done=listener is None, parse=pick).start()
+        LineInput(bus, stdin, close_when_done=listener is None and not button, parse=pick).start()
 
     after = False
     try:
         while True:
             last, suggestion = remembered(items)
-            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion,
-                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens)
+            menu = Menu(items, menu_lines, after_session=after, last=last, suggestion=suggestion,
+                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens, button=button)
             current["menu"] = menu
+            where["context"] = "menu"
             Runner(menu, bus, output, observers).run()
+            where["context"] = "session"
             if menu.end_reason != "chosen" or menu.chosen is None:
                 return "goodbye"
             exercise = library.find(menu.chosen, dirs)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from voiceguide import history
+from voiceguide.button.options import configured as button_configured
 from voiceguide.engine import Engine
 from voiceguide.events import Action, EndReason, Event, Expect, InputClosed
 from voiceguide.keys import HELP, KeyInput, LineInput
@@ -56,6 +57,9 @@ def assemble(
     """Build a session. A `bus` and `tokens` passed in are shared with what ran before (the menu)."""
     pack = pack_for(exercise, settings)
     plan = build_plan(exercise, names_for(settings, pack), first=options.first)
+    if button_configured(settings):  # "help" says what the button does too (and is rendered ahead so)
+        lines = pack.lines
+        pack = replace(pack, lines=replace(lines, help=f"{lines.help} {lines.button_help}".strip()))
     engine = Engine(plan, pack.lines, time_scale=options.time_scale, tokens=tokens)
     bus = bus or Bus(clock or RealClock())
     parts = SessionParts(exercise, pack, plan, engine, bus, output=None)  # type: ignore[arg-type]
@@ -83,6 +87,20 @@ def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> KeyInput
     lines = LineInput(parts.bus, stdin, close_when_done=not voice)
     lines.start()
     return lines
+
+
+def attach_button(parts: SessionParts, settings: Settings, context: Callable[[], str] = lambda: "session",
+                  *, warn: Callable[[str], None] | None = None) -> bool:
+    """The configured button (a GPIO pin, an input device, or both) as one more command source.
+    True when one is configured: then commands can always come, even once stdin has ended and
+    voice is off (a button that is missing now may be plugged in later)."""
+    if not button_configured(settings):
+        return False
+    from voiceguide.button.input import start_button
+
+    inputs = start_button(parts.bus, settings, context, warn=warn)  # type: ignore[arg-type]
+    parts.closers.extend(button.stop for button in inputs)
+    return True
 
 
 def voice_lost(parts: SessionParts, stdin_input: KeyInput | LineInput | None) -> None:

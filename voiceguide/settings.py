@@ -33,6 +33,10 @@ class Settings:
     output_device: str | None = None
     input_device: str | None = None
     model: str | None = None
+    button_gpio: str | None = None  # a GPIO pin: 17, "GPIO17", "BOARD11"
+    button_pull: str = "up"  # "up": the button joins the pin to ground (see docs/raspberry-pi.md)
+    button_device: str | None = None  # an input device that sends keys: its name (or part) or path
+    button_map: str | None = None  # changes to what each gesture does (voiceguide/button/mapping.py)
 
     def check(self) -> Settings:
         if not 60 <= self.rate <= 400:
@@ -43,6 +47,9 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not (0 < len(value.strip()) <= 40):
                 raise BadInput(f"{name.replace('_', ' ')} must be a name of 1 to 40 characters")
+        from voiceguide.button.options import check_button
+
+        check_button(self)
         return self
 
 

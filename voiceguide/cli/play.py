@@ -77,7 +77,8 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     """
     from voiceguide import library
     from voiceguide.errors import VoiceguideError
-    from voiceguide.session import assemble, attach_listener, attach_stdin, is_preview, pack_for, run, voice_lost
+    from voiceguide.session import (assemble, attach_button, attach_listener, attach_stdin, is_preview, pack_for, run,
+                                    voice_lost)
     from voiceguide.settings import SessionOptions
 
     settings = session_settings(**given)
@@ -99,11 +100,13 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
         speaker.prerender(parts.plan, parts.pack)
         parts.closers.append(speaker.close)
     stdin_input: list[object] = []
+    button = attach_button(parts, settings)
     voice = options.listen and attach_listener(
         parts, settings, gate=speaker.playstate if speaker else None,
         echo=speaker.echo if speaker else None,
-        on_lost=lambda: voice_lost(parts, stdin_input[0] if stdin_input else None), verbose=verbose,
+        on_lost=None if button else lambda: voice_lost(parts, stdin_input[0] if stdin_input else None),
+        verbose=verbose,
     )
-    stdin_input.append(attach_stdin(parts, sys.stdin, voice=voice))
+    stdin_input.append(attach_stdin(parts, sys.stdin, voice=voice or button))
     reason = run(parts, record=not is_preview(options))
     click.echo(f"session {reason}", err=True)

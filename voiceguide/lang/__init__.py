@@ -30,6 +30,7 @@ class SystemLines:
     mic_lost: str
     mic_back: str
     mic_test: str  # `voiceguide mic-test` asks for a command
+    button_help: str = ""  # added to `help` when a button is configured: its default mapping
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class MenuLines:
     another: str
     goodbye: str
     help: str
+    button_offer: str = ""  # with a button: after the offer, what a press takes ({title})
+    button_help: str = ""  # added to `help` when a button is configured
 
 
 @dataclass(frozen=True)
