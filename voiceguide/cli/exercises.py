@@ -10,7 +10,8 @@ import click
 
 from typing import TYPE_CHECKING
 
-from voiceguide.cli import cli
+from voiceguide.cli import cli, writable_target
+from voiceguide.termtext import json_printable, printable
 
 if TYPE_CHECKING:
     from voiceguide.script.load import Exercise
@@ -29,6 +30,10 @@ def _minutes(exercise: Exercise, rate: int) -> float:
     except VoiceguideError:
         pack = None
     return exercise_seconds(exercise, rate, pack) / 60.0
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rate_option(f):  # type: ignore[no-untyped-def]
@@ -51,13 +56,13 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
     'play' and 'show' find all of them by id.
     """
     from voiceguide import library
-    from voiceguide.script.load import load
     from voiceguide.settings import build_settings
 
     settings = build_settings()
     rows = []
-    for entry in library.entries(dirs):
-        exercise = load(entry.path)
+    found, skipped = library.scan(dirs)
+    for entry in found:
+        exercise = library.load_entry(entry)
         rows.append(
             {
                 "id": entry.id,
@@ -70,14 +75,19 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
                 "shadows": str(entry.shadows) if entry.shadows else None,
             }
         )
+    if skipped:
+        left_out = "; ".join(f"{s.path.name} ({_short(s.problem.message)})" for s in skipped)
+        folders = sorted({str(s.path.parent) for s in skipped})
+        click.echo(printable(f"voiceguide: left out {len(skipped)} file(s) that do not load: {left_out}; "
+                             f"'voiceguide check {' '.join(folders)}' says more"), err=True)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_printable(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
     width = max((len(r["id"]) for r in rows), default=2)
     for r in rows:
         note = f"  (yours, instead of the built-in {r['shadows']})" if r["shadows"] else ("" if r["builtin"] else "  (yours)")
-        click.echo(f"{r['id']:<{width}}  {r['title']}  ~{r['minutes']:.0f} min{note}")
-    click.echo(f"your own exercises go in {library.user_dir()}", err=True)
+        click.echo(printable(f"{r['id']:<{width}}  {r['title']}  ~{r['minutes']:.0f} min{note}"))
+    click.echo(printable(f"your own exercises go in {library.user_dir()}"), err=True)
 
 
 @cli.command()
@@ -109,15 +119,15 @@ def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     ex = library.find(exercise, dirs)
     pack = load_pack(settings.language or ex.script.language)
     plan = build_plan(ex, Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1]), first=first)  # type: ignore[arg-type]
-    click.echo(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}")
+    click.echo(printable(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}"))
     click.echo(f"speech at {settings.rate} words a minute")
     elapsed = 0.0
     for i, step in enumerate(plan, 1):
         seconds = step_seconds(step, settings.rate, ready=pack.lines.ready)
-        click.echo(f"{format_clock(elapsed)}  {i:>3}. {_describe(step)}  [{format_duration(seconds)}]")
+        click.echo(printable(f"{format_clock(elapsed)}  {i:>3}. {_describe(step)}  [{format_duration(seconds)}]"))
         elapsed += seconds
     closing = speech_seconds(pack.lines.closing, settings.rate)
-    click.echo(f"{format_clock(elapsed)}       closing: {pack.lines.closing}  [{format_duration(closing)}]")
+    click.echo(printable(f"{format_clock(elapsed)}       closing: {pack.lines.closing}  [{format_duration(closing)}]"))
     elapsed += closing
     declared = f" (the script says {ex.script.minutes:g} min)" if ex.script.minutes else ""
     click.echo(f"total about {format_duration(elapsed)}{declared}")
@@ -157,7 +167,8 @@ def _describe(step: object) -> str:
 def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
     """Check exercise script files, and folders of them.
 
-    Each problem is printed as FILE:LINE: message; warnings as FILE:LINE: warning: message.
+    Each problem is printed as FILE:LINE: message (FILE: message when it concerns the whole
+    file); warnings as FILE:LINE: warning: message.
     Errors stop a script from loading. Warnings point at things that load but would not work
     well by ear: command words in spoken lines, unequal turns, an estimated length far from
     'minutes:', lines too long to follow, timers without a soft cue, audio files nothing uses
@@ -203,7 +214,7 @@ def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
         problems.extend(unused_audio(folder))
     problems = list(dict.fromkeys(problems))
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(printable(problem), err=True)
     errors = sum(not p.warning for p in problems)
     warnings = len(problems) - errors
     click.echo(f"{len(files)} file(s) checked, {errors} error(s), {warnings} warning(s)", err=True)
@@ -214,7 +225,7 @@ def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=writable_target,
               help="Write the schema to this file instead of printing it.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the exercise script format.
@@ -237,4 +248,4 @@ def schema(output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise VoiceguideError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output}", err=True)
+    click.echo(printable(f"wrote {output}"), err=True)
