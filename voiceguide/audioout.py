@@ -25,7 +25,8 @@ from voiceguide.errors import NoAudioDevice, VoiceguideError
 from voiceguide.events import Chime, PlayClip, PlaybackDone, Playback, Speak
 from voiceguide.playstate import PlayState
 from voiceguide.runner import Bus
-from voiceguide.script.assets import bundled_audio_dir
+from voiceguide.safeio import check_regular
+from voiceguide.script.assets import MAX_CLIP_BYTES, bundled_audio_dir
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,6 +81,7 @@ def load_clip(path: Path, rate: int) -> np.ndarray:
     import soxr
 
     try:
+        check_regular(Path(path), what="sound file", limit=MAX_CLIP_BYTES)
         data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
         raise VoiceguideError(f"cannot play {path}: {exc}") from None
