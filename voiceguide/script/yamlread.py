@@ -46,8 +46,12 @@ def read_yaml(text: str) -> tuple[Any, dict[Path, int]]:
         problem = str(exc.problem or exc.context)
         column = mark.column if mark else 0
         raise YamlProblem(line, f"invalid YAML: {problem}{_hint(problem, text, line, column)}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 1
+        raise YamlProblem(line, f"invalid YAML: the character U+{exc.character:04X} is not allowed in YAML text; "
+                                "remove it") from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1, f"invalid YAML: {exc}") from None
+        raise YamlProblem(1, f"invalid YAML: {' '.join(str(exc).split())}") from None
     if node is None:
         raise YamlProblem(1, "the file is empty: an exercise needs id, title, summary and steps")
     lines: dict[Path, int] = {}
