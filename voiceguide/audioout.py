@@ -27,6 +27,7 @@ from voiceguide.playstate import PlayState
 from voiceguide.runner import Bus
 from voiceguide.safeio import check_regular
 from voiceguide.script.assets import MAX_CLIP_BYTES, bundled_audio_dir
+from voiceguide.termtext import printable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -323,7 +324,7 @@ class AudioOutput:
         self.device = device
         self.speech = speech
         self.playstate = playstate or PlayState()
-        self.warn = warn or (lambda message: print(f"voiceguide: {message}", file=sys.stderr, flush=True))
+        self.warn = warn or (lambda message: print(f"voiceguide: {printable(message)}", file=sys.stderr, flush=True))
         self.mixer = Mixer(device.channels, self._ended, volume)
         self._lock = threading.Lock()
         self._generation = 0  # bumped by stop(): a line still rendering must not start afterwards

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from voiceguide.cli import cli, writable_target
+from voiceguide.termtext import printable
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.settings import SessionOptions, Settings, build_settings
@@ -75,7 +76,7 @@ def say(text: str | None, voice: str | None, rate: int | None, volume: float | N
             shutil.copyfile(path, output)
         except OSError as exc:
             raise VoiceguideError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"wrote {output}", err=True)
+        click.echo(printable(f"wrote {output}"), err=True)
         return
     play_file(path, settings)
 
@@ -166,7 +167,7 @@ def render(exercise: str, output: Path, time_scale: float, partner_a: str | None
                     bar.update(done - bar.pos)
 
             result = render_session(ex, settings, options, speech, output, on_step=on_step,
-                                    warn=lambda m: click.echo(f"voiceguide: {m}", err=True))
+                                    warn=lambda m: click.echo(printable(f"voiceguide: {m}"), err=True))
     finally:
         speech.close()
     from voiceguide.script.model import format_duration
@@ -174,4 +175,4 @@ def render(exercise: str, output: Path, time_scale: float, partner_a: str | None
 
     mark(output)  # so that 'check' does not take the preview for an unused clip
 
-    click.echo(f"wrote {output} ({format_duration(result.seconds)}, session {result.reason})", err=True)
+    click.echo(printable(f"wrote {output} ({format_duration(result.seconds)}, session {result.reason})"), err=True)
