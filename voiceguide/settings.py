@@ -85,6 +85,8 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     if not os.path.exists(path):
         return {}
     raw = read_bytes(path, MAX_CONFIG_BYTES, what="config file")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BadInput(f"{path}: is UTF-16 text; save it as UTF-8")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

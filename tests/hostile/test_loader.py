@@ -293,3 +293,10 @@ def test_a_misspelt_exercise_id_gets_did_you_mean_not_every_id(sentinel):
     assert ran.returncode == 2
     assert "did you mean 'presence'" in ran.stderr
     assert "start-small" not in ran.stderr
+
+
+def test_a_utf16_config_file_is_named_as_utf16(tmp_path, sentinel):
+    config = tmp_path / "config.toml"
+    config.write_bytes('partner-a = "Sam"\n'.encode("utf-16"))
+    ran = run_cli("config", env={"VOICEGUIDE_CONFIG": str(config)}, cwd=sentinel)
+    assert ran.returncode == 2 and ran.stderr == f"voiceguide: {config}: is UTF-16 text; save it as UTF-8\n"
