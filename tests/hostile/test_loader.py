@@ -107,10 +107,12 @@ def test_pipes_named_like_scripts_never_hang(tmp_path, sentinel):
     folder.mkdir()
     (folder / "good.yaml").write_text(GOOD.replace("{id}", "good"))
     pipe = fifo(folder / "pipe.yaml")
+    sound = fifo(folder / "sound.wav")  # the unused-audio scan looks at it too
 
     checked = run_cli("check", str(folder), timeout=20, cwd=sentinel)
     assert checked.returncode == 2
     assert f"{pipe}: is a pipe (FIFO), not an exercise file" in checked.stderr.splitlines()
+    assert f"{sound}: warning: no exercise" in checked.stderr
 
     played = run_cli("play", str(pipe), "--text", timeout=20, cwd=sentinel)
     assert played.returncode == 2 and "is a pipe (FIFO)" in played.stderr
