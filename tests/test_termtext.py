@@ -17,7 +17,7 @@ from voiceguide.termtext import json_printable, printable
     ("x\x7fy", "x\\x7fy"),
     ("abc\u202edef", "abc\\u202edef"),
     ("\u2066x\u2069", "\\u2066x\\u2069"),
-    ("one\ntwo\tthree", "one\\x0atwo\\x09three"),
+    ("one\ntwo\tthree\n", "one two three "),
 ])
 def test_controls_are_shown_escaped(raw, shown):
     assert printable(raw) == shown

@@ -18,15 +18,18 @@ _UNSAFE_WITH_BREAKS = re.compile("[\t\n" + _UNSAFE.pattern[1:])
 
 
 def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
+    char = match.group(0)
+    if char in "\t\n":  # a folded or literal YAML block: plain layout, nothing to obey
+        return " "
+    code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: object, *, lines: bool = False) -> str:
     """`text` with every control character, escape and invisible reordering mark shown escaped.
 
-    With `lines=True`, newlines and tabs are kept (a message of several lines); otherwise they
-    are escaped too, so one field always stays on one line."""
+    With `lines=True`, newlines and tabs are kept (a message of several lines); otherwise each
+    becomes a space, so one field always stays on one line."""
     return (_UNSAFE if lines else _UNSAFE_WITH_BREAKS).sub(_escaped, str(text))
 
 
