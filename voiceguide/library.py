@@ -115,7 +115,7 @@ def resolve(name: str, user_dirs: tuple[Path, ...] = ()) -> tuple[Exercise, Entr
             return load_entry(entry), entry
     for left_out in skipped:
         if left_out.path.stem == name:
-            raise BadInput(f"{name!r} is not playable: {left_out.problem} ('voiceguide check {left_out.path}' "
+            raise BadInput(f"{name!r} does not load: {left_out.problem} ('voiceguide check {left_out.path}' "
                            "lists every problem)")
     guess = difflib.get_close_matches(name, [e.id for e in found], n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(g) for g in guess)}? " if guess else ""

@@ -76,7 +76,10 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
             }
         )
     if skipped:
-        left_out = "; ".join(f"{s.path.name} ({_short(s.problem.message)})" for s in skipped)
+        left_out = "; ".join(
+            f"{s.path.name}{f':{s.problem.line}' if s.problem.line > 0 else ''} ({_short(s.problem.message)})"
+            for s in skipped
+        )
         folders = sorted({str(s.path.parent) for s in skipped})
         click.echo(printable(f"voiceguide: left out {len(skipped)} file(s) that do not load: {left_out}; "
                              f"'voiceguide check {' '.join(folders)}' says more"), err=True)
