@@ -126,7 +126,8 @@ def test_output_targets_that_are_pipes_or_devices_are_refused(tmp_path, sentinel
     for args in (("render", "presence", "-o", str(pipe)),
                  ("play", "presence", "--text", "--time-scale", "1000", "--trace", str(pipe)),
                  ("play", "presence", "--text", "--time-scale", "1000", "--trace", "/dev/full"),
-                 ("schema", "-o", str(pipe))):
+                 ("schema", "-o", str(pipe)),
+                 ("say", "Hello.", "-o", str(pipe))):
         ran = run_cli(*args, timeout=20, input="next\n" * 20, cwd=sentinel)
         assert ran.returncode == 2, args
         assert "is a pipe (FIFO)" in ran.stderr or "is a device" in ran.stderr, (args, ran.stderr)
