@@ -143,3 +143,13 @@ def test_list_shows_every_builtin() -> None:
     rows = json.loads(result.stdout)
     assert sorted(r["id"] for r in rows) == sorted(IDS)
     assert all(r["builtin"] and r["shadows"] is None for r in rows)
+
+
+def test_scan_names_the_user_files_it_leaves_out_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("id: good\ntitle: T\nsummary: S\nsteps:\n  - say: Hello.\n")
+    (tmp_path / "big.yaml").write_text("id: big\ntitle: T\nsummary: S\nsteps:\n  - pause: " + "9" * 5000 + "\n")
+    found, skipped = library.scan((tmp_path,))
+    assert {"good", *IDS} == {e.id for e in found}
+    [left_out] = skipped
+    assert left_out.path == tmp_path / "big.yaml" and left_out.problem.line == 5
+    assert library.find("good", (tmp_path,)).script.id == "good"

@@ -236,9 +236,9 @@ def test_unused_audio_in_the_folder(tmp_path: Path) -> None:
     """)
     found = [str(p) for p in unused_audio(tmp_path)]
     assert found == [
-        f"{tmp_path / 'clips/old.wav'}:0: warning: no exercise in {tmp_path} uses this audio file; "
+        f"{tmp_path / 'clips/old.wav'}: warning: no exercise in {tmp_path} uses this audio file; "
         "refer to it with 'audio: clips/old.wav' or remove it",
-        f"{tmp_path / 'spare.ogg'}:0: warning: no exercise in {tmp_path} uses this audio file; "
+        f"{tmp_path / 'spare.ogg'}: warning: no exercise in {tmp_path} uses this audio file; "
         "refer to it with 'audio: spare.ogg' or remove it",
     ]
 
@@ -281,4 +281,4 @@ def test_check_reports_unused_audio_once_per_folder(tmp_path: Path) -> None:
     script(tmp_path, "- say: Hello.\n", name="two.yaml", head=HEAD.replace("tiny", "two"))
     result = CliRunner().invoke(cli, ["check", "--strict", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.count("spare.wav:0: warning") == 1
+    assert result.output.count("spare.wav: warning") == 1

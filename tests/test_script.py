@@ -80,34 +80,38 @@ def test_a_50_mb_file_is_refused_without_reading_it_all(tmp_path):
     f = tmp_path / "huge.yaml"
     with f.open("wb") as out:
         out.write(b"id: huge\n# " + b"x" * (50 * 1024 * 1024) + b"\n")
-    assert problems_of(f) == [f"{f}:0: is too large for an exercise script (over {MAX_BYTES // 1024} KiB)"]
+    assert problems_of(f) == [f"{f}: is too large for an exercise file (over {MAX_BYTES // 1024 // 1024} MiB)"]
 
 
 def test_a_folder(tmp_path):
-    assert problems_of(tmp_path) == [f"{tmp_path}:0: is a folder, not an exercise file"]
+    assert problems_of(tmp_path) == [f"{tmp_path}: is a folder, not an exercise file"]
 
 
 def test_a_missing_file(tmp_path):
     f = tmp_path / "nope.yaml"
-    assert problems_of(f) == [f"{f}:0: no such file"]
+    assert problems_of(f) == [f"{f}: no such file"]
 
 
 def test_an_unreadable_file(tmp_path, monkeypatch):
     f = tmp_path / "secret.yaml"
     f.write_text("id: x\n")
 
-    def deny(self, *a, **kw):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "open", deny)
-    assert problems_of(f) == [f"{f}:0: cannot be read (permission denied)"]
+    def deny(path, *a, **kw):
+        if Path(path) == f:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr(os, "open", deny)
+    assert problems_of(f) == [f"{f}: cannot be read (permission denied)"]
 
 
 def test_a_symlink_loop(tmp_path):
     f = tmp_path / "loop.yaml"
     f.symlink_to(f)
     [message] = problems_of(f)
-    assert message.startswith(f"{f}:0: cannot be read (")
+    assert message.startswith(f"{f}: cannot be read (")
 
 
 def test_loading_never_runs_code(tmp_path):
@@ -164,3 +168,38 @@ def test_bad_durations(text):
 def test_format_duration_round_trips():
     for s in (5, 60, 90, 600, 725):
         assert parse_duration(format_duration(s)) == s
+
+
+@pytest.mark.parametrize("encoding, name", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-16-be", "UTF-16"),
+                                            ("utf-32", "UTF-32")])
+def test_wide_unicode_is_named_as_such(tmp_path, encoding, name):
+    f = tmp_path / "wide.yaml"
+    f.write_bytes("id: wide\ntitle: Café\nsummary: S\nsteps:\n  - say: Hello\n".encode(encoding))
+    assert problems_of(f) == [f"{f}: is {name} text; save it as UTF-8"]
+
+
+def test_a_fifo_named_like_a_script_is_refused_at_once(tmp_path):
+    f = tmp_path / "pipe.yaml"
+    os.mkfifo(f)
+    assert problems_of(f) == [f"{f}: is a pipe (FIFO), not an exercise file"]
+
+
+def test_a_problem_without_a_line_names_only_the_file():
+    from voiceguide.script.load import Problem
+
+    assert str(Problem("x.yaml", 0, "no such file")) == "x.yaml: no such file"
+    assert str(Problem("x.wav", 0, "unused", warning=True)) == "x.wav: warning: unused"
+    assert str(Problem("x.yaml", 3, "bad")) == "x.yaml:3: bad"
+
+
+def test_any_exception_inside_the_checks_stays_the_files_own_problem(tmp_path, monkeypatch):
+    """The last line of defence: whatever a validator throws becomes FILE: message."""
+    import voiceguide.script.load as load_module
+
+    def explode(*a, **kw):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(load_module, "_check_data", explode)
+    f = tmp_path / "x.yaml"
+    f.write_text("id: x\n")
+    assert problems_of(f) == [f"{f}: cannot be loaded (KeyError: 'surprise')"]

@@ -25,7 +25,9 @@ from voiceguide.errors import NoAudioDevice, VoiceguideError
 from voiceguide.events import Chime, PlayClip, PlaybackDone, Playback, Speak
 from voiceguide.playstate import PlayState
 from voiceguide.runner import Bus
-from voiceguide.script.assets import bundled_audio_dir
+from voiceguide.safeio import check_regular
+from voiceguide.script.assets import MAX_CLIP_BYTES, bundled_audio_dir
+from voiceguide.termtext import printable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,6 +84,7 @@ def load_clip(path: Path, rate: int) -> np.ndarray:
     import soxr
 
     try:
+        check_regular(Path(path), what="sound file", limit=MAX_CLIP_BYTES)
         data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
         raise VoiceguideError(f"cannot play {path}: {exc}") from None
@@ -336,7 +339,7 @@ class AudioOutput:
         self.device = device
         self.speech = speech
         self.playstate = playstate or PlayState()
-        self.warn = warn or (lambda message: print(f"voiceguide: {message}", file=sys.stderr, flush=True))
+        self.warn = warn or (lambda message: print(f"voiceguide: {printable(message)}", file=sys.stderr, flush=True))
         self.mixer = Mixer(device.channels, self._ended, volume)
         self._lock = threading.Lock()
         self._generation = 0  # bumped by stop(): a line still rendering must not start afterwards

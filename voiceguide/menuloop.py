@@ -34,7 +34,7 @@ def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list
     """The exercises in the pack's language (all of them if none is)."""
     items = []
     for entry in library.entries(dirs):
-        exercise = library.load(entry.path)
+        exercise = library.load_entry(entry)
         minutes = exercise_minutes(exercise, settings.rate)  # the same estimate as `list`
         items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
     mine = [item for lang, item in items if lang == pack.code]

@@ -52,13 +52,13 @@ def open_regular(path: Path, *, what: str = "file") -> int:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
-        raise NotReadable(path, f"is a folder, not a {what}") from None
+        raise NotReadable(path, f"is a folder, not {_a(what)}") from None
     except OSError as exc:
         raise NotReadable(path, _why(exc)) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotReadable(path, f"is {_kind(mode)}, not a {what}")
+            raise NotReadable(path, f"is {_kind(mode)}, not {_a(what)}")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -75,7 +75,7 @@ def read_bytes(path: Path, limit: int, *, what: str = "file") -> bytes:
     except OSError as exc:
         raise NotReadable(Path(path), _why(exc)) from None
     if len(data) > limit:
-        raise NotReadable(Path(path), f"is too large for a {what} (over {_size(limit)})")
+        raise NotReadable(Path(path), f"is too large for {_a(what)} (over {_size(limit)})")
     return data
 
 
@@ -88,7 +88,7 @@ def check_regular(path: Path, *, what: str = "file", limit: int | None = None) -
     finally:
         os.close(fd)
     if limit is not None and size > limit:
-        raise NotReadable(Path(path), f"is too large for a {what} (over {_size(limit)})")
+        raise NotReadable(Path(path), f"is too large for {_a(what)} (over {_size(limit)})")
     return size
 
 
@@ -103,6 +103,10 @@ def check_writable_target(path: Path, *, what: str = "file") -> None:
         raise NotReadable(Path(path), f"cannot be written ({exc.strerror or exc})") from None
     if not stat.S_ISREG(mode):
         raise NotReadable(Path(path), f"is {_kind(mode)}; give a path for a new or existing {what}")
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
 
 
 def _size(limit: int) -> str:

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from voiceguide import places
 from voiceguide.errors import BadInput
+from voiceguide.safeio import read_bytes
 
+MAX_CONFIG_BYTES = 64 * 1024  # a dozen settings; /dev/zero or a pipe must not be read as one
 
 
 def config_path() -> Path:
@@ -87,16 +89,17 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 def read_config(path: Path | None = None) -> dict[str, Any]:
     path = path or config_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.exists(path):
         return {}
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = read_bytes(path, MAX_CONFIG_BYTES, what="config file")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BadInput(f"{path}: is UTF-16 text; save it as UTF-8")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise BadInput(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not valid TOML (nested too deeply)") from None
     out = {}
     for key, value in data.items():
         name = key.replace("-", "_")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import sys
 import wave
+from pathlib import Path
 from typing import TextIO
 
 from voiceguide.events import Action, CancelTimer, Chime, Event, PlayClip, PlaybackDone, Speak, StartTimer
 from voiceguide.script.model import format_duration
 from voiceguide.runner import Bus
+from voiceguide.termtext import printable
 from voiceguide.timing import CHIME_S, DEFAULT_RATE_WPM, speech_seconds
 
 CHIME_WORDS = {"start": "[chime]", "end": "[chime]", "warn": "[soft chime]"}
@@ -26,7 +28,7 @@ class TextOutput:
         self._timer_shown = False  # a timed turn's timer is on screen (silent pauses never are)
 
     def _print(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        print(printable(text), file=self.stream, flush=True)
 
     def play(self, sound: Speak | PlayClip | Chime) -> None:
         if isinstance(sound, Speak):
@@ -60,9 +62,24 @@ class TextOutput:
                 self._print(f"[timer stopped, {format_duration(message.remaining * self.time_scale)} left]")
 
 
+MIN_RATE, MAX_RATE = 1000, 768_000  # outside these a header is not describing real sound
+
+
 def _wav_seconds(path: object) -> float:
+    """How long a clip lasts, for pacing: the header's word, but never more than the file's bytes
+    can hold, so a header that lies about its length cannot stall the session. Anything odd
+    (not a regular file, too large, unreadable) counts as no time at all."""
+    from voiceguide.safeio import NotReadable, check_regular
+    from voiceguide.script.assets import MAX_CLIP_BYTES
+
     try:
+        size = check_regular(Path(str(path)), what="sound file", limit=MAX_CLIP_BYTES)
         with wave.open(str(path)) as w:
-            return w.getnframes() / float(w.getframerate())
-    except (OSError, wave.Error, EOFError):
+            rate = w.getframerate()
+            frame_bytes = max(w.getsampwidth() * w.getnchannels(), 1)
+            frames = min(w.getnframes(), size // frame_bytes)
+    except (OSError, wave.Error, EOFError, NotReadable):
         return 0.0
+    if not MIN_RATE <= rate <= MAX_RATE:
+        return 0.0
+    return frames / float(rate)

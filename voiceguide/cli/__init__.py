@@ -10,6 +10,7 @@ import click
 
 from voiceguide import __version__
 from voiceguide.errors import ScriptError, Terminated, VoiceguideError
+from voiceguide.termtext import printable
 
 
 class Group(click.Group):
@@ -21,10 +22,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ScriptError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(problem, lines=True), err=True)
             ctx.exit(exc.exit_code)
         except VoiceguideError as exc:
-            click.echo(f"voiceguide: {exc}", err=True)
+            click.echo(f"voiceguide: {printable(exc, lines=True)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("voiceguide: interrupted", err=True)
@@ -32,6 +33,19 @@ class Group(click.Group):
         except Terminated:
             click.echo("voiceguide: terminated", err=True)
             ctx.exit(143)
+
+
+def writable_target(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option callback for an output file: refused before any work when it is a FIFO, a device or
+    a folder, which would hang the command or be harmed by it."""
+    from voiceguide.safeio import NotReadable, check_writable_target
+
+    if value is not None:
+        try:
+            check_writable_target(value)
+        except NotReadable as exc:
+            raise click.BadParameter(printable(exc.reason)) from None
+    return value
 
 
 def _terminate(signum: int, frame: object) -> None:

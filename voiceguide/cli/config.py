@@ -9,6 +9,7 @@ import click
 
 from voiceguide.cli import cli
 from voiceguide.settings import Settings, build_settings, config_path, sources
+from voiceguide.termtext import json_printable, printable
 
 EXAMPLE = """\
 # voiceguide settings (TOML). Every line is optional.
@@ -40,12 +41,12 @@ def config(as_json: bool, example: bool) -> None:
     origin = sources()
     values = asdict(settings)
     if as_json:
-        click.echo(json.dumps({"path": str(path), "exists": path.is_file(), "values": values, "sources": origin},
-                              ensure_ascii=False, indent=2))
+        click.echo(json_printable(json.dumps({"path": str(path), "exists": path.is_file(), "values": values,
+                                              "sources": origin}, ensure_ascii=False, indent=2)))
         return
-    click.echo(f"config file: {path}" + ("" if path.is_file() else "  (not there yet; see --example)"))
+    click.echo(printable(f"config file: {path}" + ("" if path.is_file() else "  (not there yet; see --example)")))
     width = max(len(f.name) for f in fields(Settings)) + 1
     for f in fields(Settings):
         value = values[f.name]
         shown = "(not set)" if value is None else json.dumps(value, ensure_ascii=False)
-        click.echo(f"  {f.name.replace('_', '-'):<{width}} {shown:<20} {origin[f.name]}")
+        click.echo(printable(f"  {f.name.replace('_', '-'):<{width}} {shown:<20} {origin[f.name]}"))

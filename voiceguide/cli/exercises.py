@@ -8,10 +8,15 @@ from pathlib import Path
 
 import click
 
-from voiceguide.cli import cli
+from voiceguide.cli import cli, writable_target
+from voiceguide.termtext import json_printable, printable
 
 # The script model (pydantic) and everything built on it load inside the commands, so that
 # `voiceguide --help` and the commands that never read a script start at once.
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rate_option(f):  # type: ignore[no-untyped-def]
@@ -34,15 +39,15 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
     'play' and 'show' find all of them by id.
     """
     from voiceguide import library
-    from voiceguide.script.load import load
     from voiceguide.settings import build_settings
     from voiceguide.timing import exercise_minutes, whole_minutes
 
     settings = build_settings()
     rows = []
     said: list[str] = []  # the length as the menu says it
-    for entry in library.entries(dirs):
-        exercise = load(entry.path)
+    found, skipped = library.scan(dirs)
+    for entry in found:
+        exercise = library.load_entry(entry)
         minutes = exercise_minutes(exercise, settings.rate)
         said.append(f"~{whole_minutes(minutes)} min")
         rows.append(
@@ -57,17 +62,25 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
                 "shadows": str(entry.shadows) if entry.shadows else None,
             }
         )
+    if skipped:
+        left_out = "; ".join(
+            f"{s.path.name}{f':{s.problem.line}' if s.problem.line > 0 else ''} ({_short(s.problem.message)})"
+            for s in skipped
+        )
+        folders = sorted({str(s.path.parent) for s in skipped})
+        click.echo(printable(f"voiceguide: left out {len(skipped)} file(s) that do not load: {left_out}; "
+                             f"'voiceguide check {' '.join(folders)}' says more"), err=True)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_printable(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
     width = max((len(r["id"]) for r in rows), default=2)
-    titles = max((columns(r["title"]) for r in rows), default=0)
+    titles = max((columns(printable(r["title"])) for r in rows), default=0)
     lengths = max((len(m) for m in said), default=0)
     for r, length in zip(rows, said):
         note = f"  (yours, instead of the built-in {r['shadows']})" if r["shadows"] else ("" if r["builtin"] else "  (yours)")
-        pad = " " * (titles - columns(r["title"]))
-        click.echo(f"{r['id']:<{width}}  {r['title']}{pad}  {length:>{lengths}}{note}")
-    click.echo(f"your own exercises go in {library.user_dir()}", err=True)
+        pad = " " * (titles - columns(printable(r["title"])))
+        click.echo(printable(f"{r['id']:<{width}}  {r['title']}") + f"{pad}  {length:>{lengths}}" + printable(note))
+    click.echo(printable(f"your own exercises go in {library.user_dir()}"), err=True)
 
 
 def columns(text: str) -> int:
@@ -108,15 +121,15 @@ def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     ex = library.find(exercise, dirs)
     pack = load_pack(settings.language or ex.script.language)
     plan = build_plan(ex, Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1]), first=first)  # type: ignore[arg-type]
-    click.echo(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}")
+    click.echo(printable(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}"))
     click.echo(f"speech at {settings.rate} words a minute")
     elapsed = 0.0
     for i, step in enumerate(plan, 1):
         seconds = step_seconds(step, settings.rate, ready=pack.lines.ready)
-        click.echo(f"{format_clock(elapsed)}  {i:>3}. {_describe(step)}  [{format_duration(seconds)}]")
+        click.echo(printable(f"{format_clock(elapsed)}  {i:>3}. {_describe(step)}  [{format_duration(seconds)}]"))
         elapsed += seconds
     closing = speech_seconds(pack.lines.closing, settings.rate)
-    click.echo(f"{format_clock(elapsed)}       closing: {pack.lines.closing}  [{format_duration(closing)}]")
+    click.echo(printable(f"{format_clock(elapsed)}       closing: {pack.lines.closing}  [{format_duration(closing)}]"))
     elapsed += closing
     declared = f" (the script says {ex.script.minutes:g} min)" if ex.script.minutes else ""
     click.echo(f"total about {format_duration(elapsed)}{declared}")
@@ -156,7 +169,8 @@ def _describe(step: object) -> str:
 def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
     """Check exercise script files, and folders of them.
 
-    Each problem is printed as FILE:LINE: message; warnings as FILE:LINE: warning: message.
+    Each problem is printed as FILE:LINE: message (FILE: message when it concerns the whole
+    file); warnings as FILE:LINE: warning: message.
     Errors stop a script from loading. Warnings point at things that load but would not work
     well by ear: command words in spoken lines, unequal turns, an estimated length far from
     'minutes:', lines too long to follow, timers without a soft cue, audio files nothing uses
@@ -202,7 +216,7 @@ def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
         problems.extend(unused_audio(folder))
     problems = list(dict.fromkeys(problems))
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(printable(problem), err=True)
     errors = sum(not p.warning for p in problems)
     warnings = len(problems) - errors
     click.echo(f"{len(files)} file(s) checked, {errors} error(s), {warnings} warning(s)", err=True)
@@ -213,7 +227,7 @@ def check(paths: tuple[Path, ...], strict: bool, rate: int | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=writable_target,
               help="Write the schema to this file instead of printing it.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the exercise script format.
@@ -236,4 +250,4 @@ def schema(output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise VoiceguideError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output}", err=True)
+    click.echo(printable(f"wrote {output}"), err=True)

@@ -9,6 +9,7 @@ import click
 
 from voiceguide import history
 from voiceguide.cli import cli
+from voiceguide.termtext import json_printable, printable
 
 BAR = "█"
 
@@ -26,7 +27,7 @@ def history_command(count: int, weeks: int, as_json: bool) -> None:
     sessions = list(history.read())
     if as_json:
         for s in sessions:
-            click.echo(json.dumps(asdict(s), ensure_ascii=False))
+            click.echo(json_printable(json.dumps(asdict(s), ensure_ascii=False)))
         return
     if not sessions:
         click.echo("No sessions yet. Try 'voiceguide play presence'.")
@@ -34,7 +35,7 @@ def history_command(count: int, weeks: int, as_json: bool) -> None:
     click.echo("Recent sessions:")
     for s in sessions[-count:][::-1]:
         minutes = s.duration_s / 60.0
-        click.echo(f"  {s.started:%a %d %b %H:%M}  {s.title:<28} {minutes:5.1f} min  {s.outcome}")
+        click.echo(printable(f"  {s.started:%a %d %b %H:%M}  {s.title:<28} {minutes:5.1f} min  {s.outcome}"))
     summary = history.weekly(sessions)[-weeks:]
     top = max((m for _, _, m in summary), default=0.0) or 1.0
     click.echo("\nMinutes per week:")

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from voiceguide.cli import cli
+from voiceguide.cli import cli, writable_target
 from voiceguide.cli.sound import voice_options
+from voiceguide.termtext import printable
 
 if TYPE_CHECKING:
     from voiceguide.settings import Settings
@@ -29,7 +30,7 @@ def session_options(f):  # type: ignore[no-untyped-def]
                      help="Also look for exercises in this folder.")(f)
     f = click.option("--lang", "language",
                      help="Language pack to use (default: the exercise's language, or the config's).")(f)
-    f = click.option("--trace", type=click.Path(dir_okay=False, path_type=Path),
+    f = click.option("--trace", type=click.Path(dir_okay=False, path_type=Path), callback=writable_target,
                      help="Write every event and action to this file as JSON lines.")(f)
     f = click.option("--time-scale", type=float, default=1.0, show_default=True, callback=positive,
                      help="Run timers and pauses this many times faster (for previews and tests).")(f)
@@ -82,7 +83,9 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     from voiceguide.settings import SessionOptions
 
     settings = session_settings(**given)
-    ex = library.find(exercise, dirs)
+    ex, entry = library.resolve(exercise, dirs)
+    if entry is not None and entry.shadows is not None:
+        click.echo(printable(f"voiceguide: playing your {entry.path}, not the built-in {exercise!r} it replaces"), err=True)
     listening = listen if listen is not None else not text
     options = SessionOptions(text=text, listen=listening, time_scale=time_scale, trace=trace, first=first)  # type: ignore[arg-type]
     speaker = None

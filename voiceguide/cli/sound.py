@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from voiceguide.cli import cli
+from voiceguide.cli import cli, writable_target
+from voiceguide.termtext import printable
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.settings import SessionOptions, Settings, build_settings
@@ -41,7 +42,7 @@ def open_speech(voice: str, rate: int):  # type: ignore[no-untyped-def]
 @click.argument("text", required=False)
 @voice_options
 @click.option("--lang", "language", help="Language pack whose voice to use (default: en).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=writable_target,
               help="Write the spoken line to this WAV file instead of playing it.")
 @click.option("--list-voices", is_flag=True, help="List the voices espeak-ng offers and exit.")
 def say(text: str | None, voice: str | None, rate: int | None, volume: float | None, output_device: str | None,
@@ -75,7 +76,7 @@ def say(text: str | None, voice: str | None, rate: int | None, volume: float | N
             shutil.copyfile(path, output)
         except OSError as exc:
             raise VoiceguideError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"wrote {output}", err=True)
+        click.echo(printable(f"wrote {output}"), err=True)
         return
     play_file(path, settings)
 
@@ -123,7 +124,7 @@ def devices(as_json: bool) -> None:
 @cli.command()
 @click.argument("exercise")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The WAV file to write.")
+              callback=writable_target, help="The WAV file to write.")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Shorten timers and pauses this many times (speech keeps its pace).")
 @click.option("--partner-a", help="Partner A's name, as the guide will say it.")
@@ -166,9 +167,12 @@ def render(exercise: str, output: Path, time_scale: float, partner_a: str | None
                     bar.update(done - bar.pos)
 
             result = render_session(ex, settings, options, speech, output, on_step=on_step,
-                                    warn=lambda m: click.echo(f"voiceguide: {m}", err=True))
+                                    warn=lambda m: click.echo(printable(f"voiceguide: {m}"), err=True))
     finally:
         speech.close()
     from voiceguide.script.model import format_duration
+    from voiceguide.script.previews import mark
 
-    click.echo(f"wrote {output} ({format_duration(result.seconds)}, session {result.reason})", err=True)
+    mark(output)  # so that 'check' does not take the preview for an unused clip
+
+    click.echo(printable(f"wrote {output} ({format_duration(result.seconds)}, session {result.reason})"), err=True)

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+MAX_CLIP_BYTES = 128 * 1024 * 1024  # a clip is a bell, a recorded line or a few minutes of music
 
 
 @cache
@@ -18,6 +19,8 @@ def audio_path_problem(name: str) -> str | None:
     """Why `name` can never be a safe clip path, or None."""
     if "\x00" in name:
         return "an audio file name cannot contain a NUL byte"
+    if not name.isprintable():
+        return f"audio file {name!r} has control or invisible characters in its name; rename the file"
     posix, windows = PurePosixPath(name), PureWindowsPath(name)
     if posix.is_absolute() or windows.is_absolute() or windows.drive:
         return f"audio file {name!r} must be a name relative to the script's folder, not an absolute path"

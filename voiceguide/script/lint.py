@@ -16,9 +16,11 @@ from pathlib import Path
 from voiceguide.errors import BadInput
 from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.script.assets import AUDIO_SUFFIXES, resolve_audio
-from voiceguide.script.load import Exercise, Problem, check_file, iter_steps
+from voiceguide.safeio import NotReadable, read_bytes
+from voiceguide.script.load import MAX_BYTES, Exercise, Problem, check_file, iter_steps
 from voiceguide.script.model import Clip, Pause, Say, Script, Timer, format_duration
 from voiceguide.script.placeholders import placeholders
+from voiceguide.script.previews import is_marked
 from voiceguide.script.yamlread import Path as KeyPath
 from voiceguide.timing import DEFAULT_RATE_WPM, exercise_seconds
 
@@ -185,6 +187,8 @@ def _unequal_turns(exercise: Exercise) -> list[Problem]:
 def unused_audio(folder: Path) -> list[Problem]:
     """Audio files in an exercise folder (and its subfolders) that no script in the folder uses.
 
+    Previews that `voiceguide render` wrote are not clips and are left alone (script.previews).
+
     A script that does not load still counts as using every audio file whose name appears in its
     text, so a broken sibling never makes good files look unused.
     """
@@ -197,8 +201,8 @@ def unused_audio(folder: Path) -> list[Problem]:
         exercise, _ = check_file(script_path)
         if exercise is None:
             try:
-                loose_text += script_path.read_text("utf-8", errors="replace")[:1_000_000]
-            except OSError:
+                loose_text += read_bytes(script_path, MAX_BYTES, what="exercise file").decode("utf-8", "replace")
+            except NotReadable:
                 pass
             continue
         for _at, _where, step, _inside in iter_steps(exercise.script):
@@ -210,7 +214,7 @@ def unused_audio(folder: Path) -> list[Problem]:
     problems = []
     for path in audio:
         rel = path.relative_to(folder).as_posix()
-        if path.resolve() in used or (loose_text and rel in loose_text):
+        if path.resolve() in used or (loose_text and rel in loose_text) or is_marked(path):
             continue
         problems.append(Problem(
             str(path), 0,

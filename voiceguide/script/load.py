@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from voiceguide.errors import ScriptError
+from voiceguide.safeio import NotReadable, read_bytes
 from voiceguide.script.assets import audio_path_problem, resolve_audio
 from voiceguide.script.model import KIND_KEYS, STEP_KEYS, Say, Script, Timer, Turns, Wait, _Step
 from voiceguide.script.placeholders import (
@@ -34,7 +37,8 @@ class Problem:
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}: {kind}{self.message}"
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file  # 0: the file as a whole
+        return f"{where}: {kind}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -64,33 +68,35 @@ def load(path: str | Path) -> Exercise:
 
 
 def check_file(path: str | Path) -> tuple[Exercise | None, list[Problem]]:
-    """Validate one file; never raises for anything inside the file."""
+    """Validate one file; never raises for anything inside the file.
+
+    A file in the user's folder is read by `list`, `play` and `menu` for every exercise, so
+    whatever a file makes a parser or validator throw must stay that file's own problem; the
+    specific cases have their own words, and the last `except` keeps the promise for the rest."""
     path = Path(path)
     name = str(path)
     try:
         text = _read_text(path)
         data, lines = read_yaml(text)
+        return _check_data(data, lines, path)
     except YamlProblem as exc:
         return None, [Problem(name, exc.line, exc.message)]
-    return _check_data(data, lines, path)
+    except RecursionError:
+        return None, [Problem(name, 0, "is nested too deeply to be an exercise script")]
+    except MemoryError:
+        return None, [Problem(name, 0, "needs too much memory to read; it is not an exercise script")]
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return None, [Problem(name, 0, f"cannot be loaded ({type(exc).__name__}: {_short(str(exc))})")]
 
 
 def _read_text(path: Path) -> str:
     try:
-        if path.is_dir():
-            raise YamlProblem(0, "is a folder, not an exercise file")
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except YamlProblem:
-        raise
-    except FileNotFoundError:
-        raise YamlProblem(0, "no such file") from None
-    except PermissionError:
-        raise YamlProblem(0, "cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise YamlProblem(0, f"cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise YamlProblem(0, f"is too large for an exercise script (over {MAX_BYTES // 1024} KiB)")
+        raw = read_bytes(path, MAX_BYTES, what="exercise file")
+    except NotReadable as exc:
+        raise YamlProblem(0, exc.reason) from None
+    wide = _wide_encoding(raw)
+    if wide:
+        raise YamlProblem(0, f"is {wide} text; save it as UTF-8")
     if b"\x00" in raw:
         raise YamlProblem(raw[: raw.index(b"\x00")].count(b"\n") + 1, "is binary, not a text file")
     try:
@@ -99,6 +105,34 @@ def _read_text(path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlProblem(line, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8") from None
     return text.removeprefix("\ufeff")
+
+
+_WIDE = (  # (byte-order mark, codec, name); UTF-32's mark begins with UTF-16's, so it goes first
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the file is text in one of them (editors on Windows save it so),
+    with or without a byte-order mark; None otherwise. Only text that decodes cleanly into
+    printable lines counts, so binary junk is still called binary."""
+    sample = raw[:4096]
+    candidates = [(codec, name, len(bom)) for bom, codec, name in _WIDE if sample.startswith(bom)]
+    if not candidates and b"\x00" in sample:
+        candidates = [("utf-16-le", "UTF-16", 0), ("utf-16-be", "UTF-16", 0)]
+    for codec, name, skip in candidates:
+        try:
+            text = codecs.getincrementaldecoder(codec)().decode(sample[skip:], final=False)
+        except UnicodeDecodeError:
+            continue
+        if text and all(c.isprintable() or c in "\r\n\t" for c in text[:2000]):
+            return name
+    return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def _check_data(data: Any, lines: Mapping[KeyPath, int], path: Path) -> tuple[Exercise | None, list[Problem]]:
@@ -134,8 +168,9 @@ def _check_data(data: Any, lines: Mapping[KeyPath, int], path: Path) -> tuple[Ex
     try:
         script = Script.model_validate(top)
     except ValidationError as exc:
-        for err in exc.errors():
-            report(tuple(err["loc"]), _message(err, "the script", Script))
+        errors = exc.errors()
+        for err in _without_missing_misspelt(errors):
+            report(tuple(err["loc"]), _message(err, "the script", Script, present=top))
         script = None
 
     if script is None or not steps_ok:
@@ -150,7 +185,8 @@ def _check_step(raw: Any, at: KeyPath, where: str, report: Any, *, folder: Path,
     kind = next((k for k in KIND_KEYS if k in raw), None)
     if kind is None:
         has = f"has {', '.join(map(str, raw))} but no step kind" if raw else "is empty"
-        report(at, f"{where} {has}: start it with one of {', '.join(KIND_KEYS)}")
+        guess = next((g for g in (did_you_mean(str(k), tuple(KIND_KEYS)) for k in raw) if g), None)
+        report(at, f"{where} {has}: {guess or 'start it with one of ' + ', '.join(KIND_KEYS)}")
         return None
     if kind == "turns" and inside_turns:
         report(at + ("turns",), f"{where} is a 'turns' block inside a 'turns' block; turns cannot be nested")
@@ -162,7 +198,7 @@ def _check_step(raw: Any, at: KeyPath, where: str, report: Any, *, folder: Path,
         step = model.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            report(at + tuple(err["loc"]), _message(err, f"{where} ({kind})", model))
+            report(at + tuple(err["loc"]), _message(err, f"{where} ({kind})", model, present=raw))
         return None
     return step if _check_references(step, at, where, inside_turns, folder, report) else None
 
@@ -256,13 +292,28 @@ def _texts(step: _Step) -> list[tuple[str, str]]:
     return []
 
 
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """'did you mean 'summary'?' for a near miss, or None: a typo deserves the word it meant."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _without_missing_misspelt(errors: list[Any]) -> list[Any]:
+    """`sumary:` makes pydantic say both "unknown key 'sumary'" and "needs 'summary'"; the second
+    is the first seen from the other side, so only the one with the "did you mean" stays."""
+    unknown = [str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and len(e["loc"]) == 1]
+    meant = {m for u in unknown for m in difflib.get_close_matches(u, list(TOP_KEYS), n=1, cutoff=0.6)}
+    return [e for e in errors if not (e["type"] == "missing" and len(e["loc"]) == 1 and e["loc"][0] in meant)]
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return f"a number ({_short(repr(value), 40)})" if not isinstance(value, int) or value.bit_length() < 400 \
+            else "a number of more than a hundred digits"
     if isinstance(value, str):
         return f"text ({value[:40]!r})"
     if isinstance(value, list):
@@ -272,7 +323,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _message(err: Mapping[str, Any], where: str, model: type) -> str:
+def _message(err: Mapping[str, Any], where: str, model: type, present: Mapping[str, Any] | None = None) -> str:
     """Pydantic's error, in an author's words: what is wrong and what would be right."""
     loc = [str(x) for x in err["loc"] if not isinstance(x, int)]
     key = loc[-1] if loc else ""
@@ -286,14 +337,17 @@ def _message(err: Mapping[str, Any], where: str, model: type) -> str:
             parent = loc[-2] if len(loc) > 1 else ""
             if parent == "turns":
                 allowed = ("order", "steps")
-        return f"unknown key '{key}' in {where}; allowed here: {', '.join(allowed)}"
+        guess = did_you_mean(key, [a for a in allowed if a not in (present or {})])
+        return f"unknown key '{key}' in {where}; {guess + ' ' if guess else ''}allowed here: {', '.join(allowed)}"
     if typ == "missing":
         return f"{where} needs '{key}'"
     if typ == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
         return f"'{key}' in {where}: {msg}"
     if typ in ("string_type", "string_too_short"):
-        return f"'{key}' in {where} must be non-empty text, not {_kind(value)}"
+        brace = isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) is None
+        hint = "; a text that begins with { (such as {speaker}) must be in quotes: say: \"{speaker}, ...\"" if brace else ""
+        return f"'{key}' in {where} must be non-empty text, not {_kind(value)}{hint}"
     if typ == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
         return f"'{key}' in {where} is too long ({len(value)} characters; at most {limit})"

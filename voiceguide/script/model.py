@@ -17,19 +17,31 @@ def parse_duration(value: object) -> float:
     """Seconds from `5s`, `2m`, `1m30s`, `1h` or a plain number of seconds."""
     if isinstance(value, bool):
         raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+    shown = _shown(value)
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float is far too long anyway
+            seconds = float("inf")
     elif isinstance(value, str):
         match = DURATION_RE.match(value)
         if not value.strip() or not match or not any(match.groups()):
-            raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+            raise ValueError(f"bad duration {shown}: {DURATION_HINT}")
         h, m, s = (float(g) if g else 0.0 for g in match.groups())
         seconds = h * 3600 + m * 60 + s
     else:
-        raise ValueError(f"bad duration {value!r}: {DURATION_HINT}")
+        raise ValueError(f"bad duration {shown}: {DURATION_HINT}")
     if not 0 < seconds <= MAX_DURATION_S:
-        raise ValueError(f"bad duration {value!r}: it must be more than 0s and at most 4h")
+        raise ValueError(f"bad duration {shown}: it must be more than 0s and at most 4h")
     return seconds
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it: a 400-digit number must not fill the author's screen."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"(a number of about {int(value.bit_length() * 0.30103)} digits)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def format_duration(seconds: float) -> str:
