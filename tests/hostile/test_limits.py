@@ -1,0 +1,96 @@
+"""Limits: sessions, options and settings that are too long, too large or not numbers at all must
+end in a clean message (or run in bounded memory), never a traceback, a hang or a runaway."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.conftest import ROOT, run_cli
+
+# `voiceguide ARGS` in this process, then its own peak resident memory on stdout's last line.
+PEAK = """
+import resource, sys
+from voiceguide.cli import cli
+try:
+    cli(sys.argv[1:], prog_name="voiceguide")
+except SystemExit as exc:
+    code = exc.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+sys.exit(code)
+"""
+
+
+def peak_mb(*args: str, env: dict[str, str]) -> int:
+    proc = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, timeout=180,
+                          cwd=ROOT, env={**os.environ, **env})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout.splitlines()[-1])
+
+
+def script(folder: Path, name: str, steps: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(f"id: {name}\ntitle: {name}\nsummary: A limits test.\nsteps:\n{steps}", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def speech_cache(tmp_path: Path) -> dict[str, str]:
+    return {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "speech")}
+
+
+def test_render_streams_a_long_session_in_flat_memory(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+    """A four-hour timer at --time-scale 4 is an hour of audio (a 159 MB file): held whole, as a
+    float timeline, it took 364 MB; streamed, the render's memory does not depend on its length."""
+    long = script(tmp_path, "long", "  - say: Begin.\n  - timer: 240m\n  - say: Done.\n")
+    short = script(tmp_path, "short", "  - say: Begin.\n  - timer: 1m\n  - say: Done.\n")
+    out = tmp_path / "out.wav"
+    small = peak_mb("render", str(short), "-o", str(out), env=speech_cache)
+    big = peak_mb("render", str(long), "-o", str(out), "--time-scale", "4", env=speech_cache)
+    assert out.stat().st_size > 150_000_000
+    assert big < small + 40, f"an hour of audio peaked at {big} MB, a minute at {small} MB"
+
+
+def test_render_memory_does_not_grow_with_the_number_of_steps(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+    """Every placed sound was kept to the end: about 0.9 MB a step (4000 timers took 3.5 GB)."""
+    few = script(tmp_path, "few", "  - say: Begin.\n" + "  - timer: 1s\n" * 10)
+    many = script(tmp_path, "many", "  - say: Begin.\n" + "  - timer: 1s\n" * 400)
+    out = tmp_path / "out.wav"
+    small = peak_mb("render", str(few), "-o", str(out), env=speech_cache)
+    big = peak_mb("render", str(many), "-o", str(out), env=speech_cache)
+    assert big < small + 40, f"400 timers peaked at {big} MB, 10 at {small} MB"
+
+
+def test_render_refuses_a_session_longer_than_a_wav_can_hold(tmp_path: Path, sentinel: Path,
+                                                             speech_cache: dict[str, str]) -> None:
+    """Ten four-hour timers at full length asked for one 11.8 GiB array; a WAV holds about 27 hours."""
+    ten = script(tmp_path, "ten", "  - say: Begin.\n" + "  - timer: 240m\n" * 10)
+    out = sentinel.parent / "ten.wav"
+    ran = run_cli("render", str(ten), "-o", str(out), env=speech_cache, timeout=60)
+    assert ran.returncode == 2
+    assert "longer than a WAV file can hold" in ran.stderr
+    assert not out.exists()
+
+
+def test_render_onto_a_full_disk_ends_with_a_message(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+    """A disk that fills up mid-render (here: a 10 MB limit on the file's size) is one clean line,
+    now that the file is written as the session goes rather than at its end."""
+    import resource
+
+    long = script(tmp_path, "long", "  - say: Begin.\n  - timer: 240m\n")
+    out = tmp_path / "out.wav"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10_000_000, 10_000_000))
+
+    proc = subprocess.run([sys.executable, "-m", "voiceguide", "render", str(long), "-o", str(out), "--time-scale", "4"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, preexec_fn=limit,
+                          env={**os.environ, **speech_cache})
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"cannot write {out} (the disk may be full)" in proc.stderr
