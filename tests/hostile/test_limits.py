@@ -94,3 +94,77 @@ def test_render_onto_a_full_disk_ends_with_a_message(tmp_path: Path, speech_cach
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert f"cannot write {out} (the disk may be full)" in proc.stderr
+
+
+# ---- listen --wav ------------------------------------------------------------------------------
+
+
+def wav_at(path: Path, rate: int, subtype: str = "PCM_16") -> Path:
+    import numpy as np
+    import soundfile
+
+    soundfile.write(path, np.zeros(800, dtype=np.float32), 8000, subtype=subtype)
+    if rate != 8000:  # rates libsndfile would not write: set in the header, as a hostile file would
+        data = bytearray(path.read_bytes())
+        data[24:28] = rate.to_bytes(4, "little")
+        data[28:32] = (rate * 2 % 2**32).to_bytes(4, "little")
+        path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("rate", [300, 2_147_483_647])
+def test_listen_refuses_a_wav_at_an_absurd_rate(tmp_path: Path, sentinel: Path, rate: int) -> None:
+    """At 300 Hz the listener thread died (half a stack trace, exit 0); at 2147483647 Hz Vosk's
+    resampler grew to 3.6 GB and aborted the process."""
+    wav = wav_at(tmp_path / "odd.wav", rate)
+    ran = run_cli("listen", "--wav", str(wav), "--fast", "--lang", "ko", timeout=60)
+    assert ran.returncode == 2
+    assert f"its sample rate, {rate} Hz, is outside 8000 to 192000 Hz" in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1
+
+
+def test_listen_refuses_a_pipe_as_its_wav(tmp_path: Path) -> None:
+    fifo = tmp_path / "talk.wav"
+    os.mkfifo(fifo)
+    ran = run_cli("listen", "--wav", str(fifo), "--fast", timeout=20)
+    assert ran.returncode == 2
+    assert "is a pipe (FIFO), not a WAV file" in ran.stderr
+
+
+def test_listen_ends_with_an_error_when_the_file_breaks_mid_way(tmp_path: Path) -> None:
+    """A FLAC damaged in its middle killed the reading thread: a traceback, then exit 0 as if the
+    recording had simply ended."""
+    from tests.listen_real import korean_model
+
+    import numpy as np
+    import soundfile
+
+    korean_model()
+    good = tmp_path / "good.flac"
+    soundfile.write(good, (np.random.default_rng(0).standard_normal(160000) * 0.1).astype(np.float32), 16000,
+                    format="FLAC")
+    data = bytearray(good.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 2000] = bytes((b * 7 + 3) & 255 for b in data[middle : middle + 2000])
+    bad = tmp_path / "bad.flac"
+    bad.write_bytes(data)
+    ran = run_cli("listen", "--wav", str(bad), "--fast", "--lang", "ko", timeout=120)
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == f"voiceguide: reading {bad} failed: LibsndfileError: Error : flac decoder lost sync."
+
+
+def test_listen_hears_a_command_in_a_float_wav(tmp_path: Path) -> None:
+    """32-bit float recordings were read as silence: nothing was ever heard in them."""
+    from tests.listen_real import corpus, korean_model
+
+    import numpy as np
+    import soundfile
+
+    korean_model()
+    clip = corpus.synth("도움말", "ko", 160)
+    audio = np.concatenate([corpus.silence(1.0), clip.audio, corpus.silence(1.5)]).astype(np.float32) / 32768.0
+    wav = tmp_path / "float.wav"
+    soundfile.write(wav, audio, corpus.RATE, subtype="FLOAT")
+    ran = run_cli("listen", "--wav", str(wav), "--fast", "--json", "--lang", "ko", timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert [json.loads(line)["name"] for line in ran.stdout.splitlines()] == ["help"]

@@ -63,8 +63,9 @@ def listen(wav: Path | None, fast: bool, as_json: bool, verbose: bool, lang: str
     if fast and wav is None:
         raise click.UsageError("--fast only goes with --wav")
     pack, settings = _pack(lang, model, input_device)
+    recording = _source(wav, fast, None) if wav is not None else None  # a bad file is named before the model is sought
     path = model_path(pack, settings.model)
-    source = _source(wav, fast, settings.input_device)
+    source = recording or _source(None, fast, settings.input_device)
 
     def show(d: Any) -> None:
         if d.accepted:
