@@ -26,9 +26,8 @@ sys.exit(code)
 """
 
 
-def peak_mb(*args: str, env: dict[str, str]) -> int:
-    proc = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, timeout=180,
-                          cwd=ROOT, env={**os.environ, **env})
+def peak_mb(*args: str) -> int:
+    proc = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return int(proc.stdout.splitlines()[-1])
 
@@ -39,45 +38,39 @@ def script(folder: Path, name: str, steps: str) -> Path:
     return path
 
 
-@pytest.fixture
-def speech_cache(tmp_path: Path) -> dict[str, str]:
-    return {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "speech")}
-
-
-def test_render_streams_a_long_session_in_flat_memory(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+def test_render_streams_a_long_session_in_flat_memory(tmp_path: Path) -> None:
     """A four-hour timer at --time-scale 4 is an hour of audio (a 159 MB file): held whole, as a
     float timeline, it took 364 MB; streamed, the render's memory does not depend on its length."""
     long = script(tmp_path, "long", "  - say: Begin.\n  - timer: 240m\n  - say: Done.\n")
     short = script(tmp_path, "short", "  - say: Begin.\n  - timer: 1m\n  - say: Done.\n")
     out = tmp_path / "out.wav"
-    small = peak_mb("render", str(short), "-o", str(out), env=speech_cache)
-    big = peak_mb("render", str(long), "-o", str(out), "--time-scale", "4", env=speech_cache)
+    small = peak_mb("render", str(short), "-o", str(out))
+    big = peak_mb("render", str(long), "-o", str(out), "--time-scale", "4")
     assert out.stat().st_size > 150_000_000
     assert big < small + 40, f"an hour of audio peaked at {big} MB, a minute at {small} MB"
 
 
-def test_render_memory_does_not_grow_with_the_number_of_steps(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+def test_render_memory_does_not_grow_with_the_number_of_steps(tmp_path: Path) -> None:
     """Every placed sound was kept to the end: about 0.9 MB a step (4000 timers took 3.5 GB)."""
     few = script(tmp_path, "few", "  - say: Begin.\n" + "  - timer: 1s\n" * 10)
     many = script(tmp_path, "many", "  - say: Begin.\n" + "  - timer: 1s\n" * 400)
     out = tmp_path / "out.wav"
-    small = peak_mb("render", str(few), "-o", str(out), env=speech_cache)
-    big = peak_mb("render", str(many), "-o", str(out), env=speech_cache)
+    small = peak_mb("render", str(few), "-o", str(out))
+    big = peak_mb("render", str(many), "-o", str(out))
     assert big < small + 40, f"400 timers peaked at {big} MB, 10 at {small} MB"
 
 
-def test_render_refuses_a_session_longer_than_a_wav_can_hold(tmp_path: Path, sentinel: Path,
-                                                             speech_cache: dict[str, str]) -> None:
+def test_render_refuses_a_session_longer_than_a_wav_can_hold(tmp_path: Path, sentinel: Path) -> None:
     """Ten four-hour timers at full length asked for one 11.8 GiB array; a WAV holds about 27 hours."""
     ten = script(tmp_path, "ten", "  - say: Begin.\n" + "  - timer: 240m\n" * 10)
     out = sentinel.parent / "ten.wav"
-    ran = run_cli("render", str(ten), "-o", str(out), env=speech_cache, timeout=60)
+    ran = run_cli("render", str(ten), "-o", str(out), timeout=60)
     assert ran.returncode == 2
     assert "longer than a WAV file can hold" in ran.stderr
     assert not out.exists()
 
 
-def test_render_onto_a_full_disk_ends_with_a_message(tmp_path: Path, speech_cache: dict[str, str]) -> None:
+def test_render_onto_a_full_disk_ends_with_a_message(tmp_path: Path) -> None:
     """A disk that fills up mid-render (here: a 10 MB limit on the file's size) is one clean line,
     now that the file is written as the session goes rather than at its end."""
     import resource
@@ -90,7 +83,7 @@ def test_render_onto_a_full_disk_ends_with_a_message(tmp_path: Path, speech_cach
 
     proc = subprocess.run([sys.executable, "-m", "voiceguide", "render", str(long), "-o", str(out), "--time-scale", "4"],
                           capture_output=True, text=True, timeout=120, cwd=ROOT, preexec_fn=limit,
-                          env={**os.environ, **speech_cache})
+                          env=dict(os.environ))
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert f"cannot write {out} (the disk may be full)" in proc.stderr
