@@ -91,9 +91,11 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
         speaker = Speaker(settings, pack_for(ex, settings))
     try:
         parts = assemble(ex, settings, options, output_factory=speaker.output if speaker else None)
-    except OSError as exc:
+    except (OSError, VoiceguideError) as exc:
         if speaker is not None:
             speaker.close()
+        if isinstance(exc, VoiceguideError):
+            raise
         raise VoiceguideError(f"cannot write the trace: {exc.strerror or exc}") from None
     if speaker is not None:
         speaker.prerender(parts.plan, parts.pack)
