@@ -25,3 +25,18 @@ def brief_repr(value: object, limit: int = LIMIT) -> str:
     except ValueError:  # an int too large to show in decimal
         return f"a number of over {sys.get_int_max_str_digits()} digits"
     return brief(text, limit)
+
+
+WORD = 200  # a run of this many characters without a space is a pasted value, not prose
+MESSAGE = 2000
+
+
+def brief_message(message: str) -> str:
+    """A whole message with every overlong run of characters shortened in place (so its words
+    around the value stay), and the message itself capped."""
+    words = message.split(" ")
+    if any(len(word) > WORD for word in words):
+        message = " ".join(brief(word, WORD // 2) if len(word) > WORD else word for word in words)
+    if len(message) > MESSAGE:
+        message = f"{message[: MESSAGE - 100]}… ({len(message)} characters) …{message[-60:]}"
+    return message

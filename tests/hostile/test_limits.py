@@ -161,3 +161,115 @@ def test_listen_hears_a_command_in_a_float_wav(tmp_path: Path) -> None:
     ran = run_cli("listen", "--wav", str(wav), "--fast", "--json", "--lang", "ko", timeout=120)
     assert ran.returncode == 0, ran.stderr
     assert [json.loads(line)["name"] for line in ran.stdout.splitlines()] == ["help"]
+
+
+# ---- options and settings ----------------------------------------------------------------------
+
+SCALES = ["nan", "inf", "-inf", "1e-300", "1e400", "0", "-1"]
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_play_and_menu_refuse_a_time_scale_that_is_not_a_sane_number(scale: str) -> None:
+    """nan hung the session, inf and 1e400 crashed on a NaN timer, 1e-300 on a time out of range."""
+    for command in (["play", "presence"], ["menu"]):
+        ran = run_cli(*command, "--text", "--time-scale", scale, input="next\nnext\nstop\nstop\n", timeout=30)
+        assert ran.returncode == 2, ran.stderr
+        assert "Invalid value for '--time-scale': must be a number from 0.01 to 100000" in ran.stderr
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_render_refuses_a_time_scale_that_is_not_a_sane_number(tmp_path: Path, scale: str) -> None:
+    out = tmp_path / "out.wav"
+    ran = run_cli("render", "presence", "-o", str(out), "--time-scale", scale, timeout=30)
+    assert ran.returncode == 2, ran.stderr
+    assert "voiceguide: --time-scale must be a number from 0.01 to 100000" in ran.stderr
+    assert not out.exists()
+
+
+def with_config(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return {"VOICEGUIDE_CONFIG": str(path)}
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("rate = inf", "rate must be a whole number, not inf"),
+    ("rate = -inf", "rate must be a whole number, not -inf"),
+    ("rate = nan", "rate must be a whole number, not nan"),
+    ("rate = 140.5", "rate must be a whole number, not 140.5"),
+    ("rate = true", "rate must be a whole number, not True"),
+    ("rate = [140]", "rate must be a whole number, not [140]"),
+    ("volume = inf", "volume must be a number, not inf"),
+    ("volume = nan", "volume must be a number, not nan"),
+    ("volume = " + "9" * 400, "volume must be a number, not 9999"),
+    ("partner-a = ['Sam', 'Alex']", "partner-a must be text in quotes, not a list (['Sam', 'Alex'])"),
+    ("partner-b = { name = 'Alex' }", "partner-b must be text in quotes, not a table ({'name': 'Alex'})"),
+    ("partner-a = 7", "partner-a must be text in quotes, not a number (7)"),
+    ("voice = ['en-us']", "voice must be text in quotes, not a list"),
+    ("model = 1979-05-27", "model must be text in quotes, not a date"),
+])
+def test_a_config_value_of_the_wrong_kind_is_refused_by_name(tmp_path: Path, setting: str, message: str) -> None:
+    """`rate = inf` crashed (OverflowError); names given as a list or table were spoken as Python
+    reprs ("Hello ['Sam', 'Alex']")."""
+    ran = run_cli("play", "presence", "--text", "--time-scale", "1000", input="stop\n",
+                  env=with_config(tmp_path, setting + "\n"), timeout=30)
+    assert ran.returncode == 2, ran.stderr + ran.stdout
+    assert message in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1
+    assert "['" not in ran.stdout and "{'" not in ran.stdout
+
+
+def test_a_device_may_still_be_given_by_its_number(tmp_path: Path) -> None:
+    ran = run_cli("config", env=with_config(tmp_path, "output-device = 3\ninput-device = 2\n"), timeout=30)
+    assert ran.returncode == 0, ran.stderr
+    assert "3" in ran.stdout
+
+
+def test_the_trace_on_a_full_disk_is_said_once_and_the_session_ends_well() -> None:
+    """A trace on /dev/full (every write fails: no space left) crashed the session."""
+    ran = run_cli("play", "needs-sharing", "--text", "--time-scale", "1000", "--trace", "/dev/full",
+                  input="next\nnext\nnext\n", timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "session completed" in ran.stderr
+    warnings = [text for text in ran.stderr.splitlines() if "trace" in text]
+    assert warnings == ["voiceguide: cannot write the trace /dev/full (No space left on device); "
+                        "the session goes on without it"]
+
+
+def test_the_menus_trace_on_a_full_disk_too() -> None:
+    ran = run_cli("menu", "--text", "--time-scale", "1000", "--trace", "/dev/full", input="stop\nstop\n", timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "cannot write the trace /dev/full" in ran.stderr
+
+
+@pytest.mark.parametrize("command", [["play", "presence"], ["menu"]])
+def test_a_trace_into_a_pipe_nobody_reads_is_refused_not_waited_on(tmp_path: Path, command: list[str]) -> None:
+    fifo = tmp_path / "trace.jsonl"
+    os.mkfifo(fifo)
+    ran = run_cli(*command, "--text", "--trace", str(fifo), input="stop\n", timeout=30)
+    assert ran.returncode == 2
+    assert f"cannot write the trace {fifo}: it is a pipe nothing reads" in ran.stderr
+
+
+def test_a_trace_in_a_missing_folder_is_refused_by_the_menu_too(tmp_path: Path) -> None:
+    ran = run_cli("menu", "--text", "--trace", str(tmp_path / "no" / "such" / "t.jsonl"), input="stop\n", timeout=30)
+    assert ran.returncode == 2
+    assert "cannot write the trace" in ran.stderr
+
+
+HUGE = "9" * 100_000
+
+
+@pytest.mark.parametrize("args, env", [
+    (["say", "--rate", HUGE, "hello"], {}),
+    (["play", "presence", "--text", "--first", "x" * 100_000], {}),
+    (["play", "x" * 100_000, "--text"], {}),
+    (["play", "presence", "--text"], {"VOICEGUIDE_RATE": HUGE[:4000]}),
+    (["play", "presence", "--text"], {"VOICEGUIDE_VOLUME": HUGE}),
+    (["play", "presence", "--text", "--rate", "1" + "0" * 3000], {}),
+])
+def test_a_message_shortens_the_huge_value_it_echoes(args: list[str], env: dict[str, str]) -> None:
+    ran = run_cli(*args, env=env, input="stop\n", timeout=30)
+    assert ran.returncode == 2
+    assert len(ran.stderr) < 600, ran.stderr[:600]
+    assert "characters)" in ran.stderr  # and says how long the value was

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from voiceguide import __version__
+from voiceguide.brief import brief_message
 from voiceguide.errors import ScriptError, Terminated, VoiceguideError
 
 
@@ -24,8 +25,11 @@ class Group(click.Group):
                 click.echo(str(problem), err=True)
             ctx.exit(exc.exit_code)
         except VoiceguideError as exc:
-            click.echo(f"voiceguide: {exc}", err=True)
+            click.echo(f"voiceguide: {brief_message(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # click echoes a bad value whole, even a megabyte of it
+            exc.message = brief_message(exc.message)
+            raise
         except KeyboardInterrupt:
             click.echo("voiceguide: interrupted", err=True)
             ctx.exit(130)

@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 
 
 def positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    if value <= 0:
-        raise click.BadParameter("must be more than 0")
-    return value
+    from voiceguide.errors import BadInput
+    from voiceguide.settings import check_time_scale
+
+    try:
+        return check_time_scale(value)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc).removeprefix("--time-scale ")) from None
 
 
 def session_options(f):  # type: ignore[no-untyped-def]
