@@ -124,3 +124,26 @@ def test_a_recogniser_that_cannot_be_made_is_reported_too(monkeypatch: pytest.Mo
     assert listener.wait(10)
     assert uncaught == []
     assert "no recogniser at this rate" in str(listener.error)
+
+
+def test_a_session_whose_listener_dies_says_so_and_goes_on_with_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """play's listener thread died silently on anything but a VoiceguideError: the couple went on
+    talking to a guide that no longer heard them. Now it is said (aloud and on stderr), once."""
+    from voiceguide.events import Announce
+    from voiceguide.runner import Bus, RealClock
+    from voiceguide.session import SessionParts, attach_listener
+    from voiceguide.settings import Settings
+
+    uncaught: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    monkeypatch.setattr("voiceguide.listen.build.recognizer_factory",
+                        lambda pack, path: (lambda rate: BrokenRecognizer([], rate)))
+    bus = Bus(RealClock())
+    parts = SessionParts(None, KO, (), None, bus, None)  # type: ignore[arg-type]
+    said: list[str] = []
+    listener = attach_listener(parts, Settings(model=__file__), source=FakeSource([], 3.0), warn=said.append)
+    assert listener and listener.wait(10)
+    parts.closers[-1]()
+    assert uncaught == []
+    assert len(said) == 1 and "listening stopped: RuntimeError: the recogniser broke" in said[0]
+    assert isinstance(bus.queue.get(timeout=1), Announce)
