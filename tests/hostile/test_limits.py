@@ -273,3 +273,11 @@ def test_a_message_shortens_the_huge_value_it_echoes(args: list[str], env: dict[
     assert ran.returncode == 2
     assert len(ran.stderr) < 600, ran.stderr[:600]
     assert "characters)" in ran.stderr  # and says how long the value was
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e400", "0", "-5"])
+def test_mic_test_wants_a_finite_wait(seconds: str) -> None:
+    """NaN gave up at once ('did not hear within nan s'), infinity waited forever."""
+    ran = run_cli("mic-test", "--seconds", seconds, timeout=30)
+    assert ran.returncode == 2
+    assert "Invalid value for '--seconds': must be a number of seconds from 1 to 3600" in ran.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -132,11 +133,19 @@ def _say(text: str, pack: LanguagePack) -> None:
             click.echo(f"(cannot play sound: {exc}) {text}", err=True)
 
 
+def _patience(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A finite wait: NaN ended the test at once, and infinity never would."""
+    if not (math.isfinite(value) and 1.0 <= value <= 3600.0):
+        raise click.BadParameter(f"must be a number of seconds from 1 to 3600, not {value:g}")
+    return value
+
+
 @cli.command("mic-test")
 @click.option("--lang", help="Language pack (default: the configured language, else en).")
 @click.option("--model", help="Vosk model folder.")
 @click.option("--input-device", help="Microphone: a device name or number (see 'python -m sounddevice').")
-@click.option("--seconds", type=float, default=20.0, show_default=True, help="Give up after this long.")
+@click.option("--seconds", type=float, default=20.0, show_default=True, callback=_patience,
+              help="Give up after this long (1 to 3600).")
 def mic_test(lang: str | None, model: str | None, input_device: str | None, seconds: float) -> None:
     """Set up a microphone: asks you to say "next", shows the input level and what it heard.
 
