@@ -124,6 +124,7 @@ def test_listen_refuses_a_pipe_as_its_wav(tmp_path: Path) -> None:
     assert "is a pipe (FIFO), not a WAV file" in ran.stderr
 
 
+@pytest.mark.slow  # loads the real Korean model
 def test_listen_ends_with_an_error_when_the_file_breaks_mid_way(tmp_path: Path) -> None:
     """A FLAC damaged in its middle killed the reading thread: a traceback, then exit 0 as if the
     recording had simply ended."""
@@ -146,6 +147,7 @@ def test_listen_ends_with_an_error_when_the_file_breaks_mid_way(tmp_path: Path) 
     assert ran.stderr.strip() == f"voiceguide: reading {bad} failed: LibsndfileError: Error : flac decoder lost sync."
 
 
+@pytest.mark.slow  # loads the real Korean model
 def test_listen_hears_a_command_in_a_float_wav(tmp_path: Path) -> None:
     """32-bit float recordings were read as silence: nothing was ever heard in them."""
     from tests.listen_real import corpus, korean_model
