@@ -94,3 +94,32 @@ def test_render_rejects_a_bad_voice_with_close_matches(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown voice 'en-uss'" in result.stderr and "en-us" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_timeline_mixes_cuts_and_writes_in_order_across_chunks() -> None:
+    from voiceguide.render import CHUNK, Timeline
+
+    class Sink:
+        def __init__(self) -> None:
+            self.parts: list[np.ndarray] = []
+
+        def write(self, frames: np.ndarray) -> None:
+            assert len(frames) <= CHUNK
+            self.parts.append(frames.copy())
+
+    sink = Sink()
+    line = Timeline(sink, RATE)
+    line.place(10, np.full(CHUNK, 0.25, dtype=np.float32))  # crosses a chunk boundary
+    line.place(CHUNK - 5, np.full(20, 0.5, dtype=np.float32))  # overlaps it
+    line.place(3 * CHUNK, np.full(100, 0.9, dtype=np.float32))  # after a long silence
+    line.place(3 * CHUNK + 50, np.full(100, 0.9, dtype=np.float32))  # mixed past full scale: clipped
+    line.cut(3 * CHUNK + 60)  # a stop: both sounds end here
+    assert line.finish(3 * CHUNK + 80) == 3 * CHUNK + 80
+    out = np.concatenate(sink.parts)
+    expected = np.zeros(3 * CHUNK + 80, dtype=np.float32)
+    expected[10 : 10 + CHUNK] += 0.25
+    expected[CHUNK - 5 : CHUNK + 15] += 0.5
+    expected[3 * CHUNK : 3 * CHUNK + 60] = 0.9
+    expected[3 * CHUNK + 50 : 3 * CHUNK + 60] = 1.0
+    assert np.allclose(out, expected)
+    assert line.playing == []

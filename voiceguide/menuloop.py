@@ -43,7 +43,7 @@ def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list
 
 def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | None, str | None]:
     """(the last exercise played, one not played for a while) from the history."""
-    sessions = list(history.read())
+    sessions = history.recent()
     last = sessions[-1].exercise if sessions else None
     done = history.last_done(sessions)
     now = time.time() if now is None else now

@@ -221,4 +221,4 @@ def run(parts: SessionParts, *, record: bool = False, keep_open: bool = False) -
             close(parts)
         if record:
             script = parts.exercise.script
-            history.append(history.Session(script.id, script.title, start_wall, clock.now() - start, outcome))
+            history.record(history.Session(script.id, script.title, start_wall, clock.now() - start, outcome))

@@ -4,6 +4,7 @@ The config file is TOML in the platform's config folder (see `voiceguide config`
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from voiceguide import places
+from voiceguide.brief import brief, brief_repr
 from voiceguide.errors import BadInput
 from voiceguide.safeio import read_bytes
 
@@ -42,9 +44,9 @@ class Settings:
 
     def check(self) -> Settings:
         if not 60 <= self.rate <= 400:
-            raise BadInput(f"rate {self.rate} is out of range: use 60 to 400 words a minute")
-        if not 0.0 <= self.volume <= 1.0:
-            raise BadInput(f"volume {self.volume} is out of range: use 0.0 to 1.0")
+            raise BadInput(f"rate {brief(self.rate)} is out of range: use 60 to 400 words a minute")
+        if not 0.0 <= self.volume <= 1.0:  # NaN too
+            raise BadInput(f"volume {brief(self.volume)} is out of range: use 0.0 to 1.0")
         for name in ("partner_a", "partner_b"):
             value = getattr(self, name)
             if value is not None and not (0 < len(value.strip()) <= 40):
@@ -66,25 +68,72 @@ class SessionOptions:
     first: Literal["a", "b"] = "a"
 
 
+TIME_SCALES = (0.01, 100_000.0)  # beyond them a timer lasts longer than a clock can wait, or nothing
+
+
+def check_time_scale(value: float) -> float:
+    """--time-scale, which divides every timer and pause: a finite number in TIME_SCALES (NaN,
+    infinity or 1e-300 made timers no clock can wait for)."""
+    low, high = TIME_SCALES
+    if not (math.isfinite(value) and low <= value <= high):
+        raise BadInput(f"--time-scale must be a number from {low:g} to {high:g}, not {brief(value)}")
+    return value
+
+
 _TYPES = {f.name: f.type for f in fields(Settings)}
+_NUMBER_NAMES = {"output_device", "input_device"}  # a device may be given by its number
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    """A setting's value as its type, from TOML (typed) or the environment (text). Anything else is
+    refused, not converted: a list of names must not become the name "['Sam', 'Alex']", nor
+    `rate = inf` a crash; a value echoed back is shortened."""
     kind = _TYPES[name]
-    try:
-        if kind == "int":
-            if isinstance(value, bool):
-                raise ValueError
-            return int(value)
-        if kind == "float":
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if value is None:
-            return None
+    key = name.replace("_", "-")
+    if kind == "int":
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = int(value.strip())
+            except ValueError:  # not a whole number (or one of over 4300 digits)
+                number = None
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise BadInput(f"{origin}: {key} must be a whole number, not {brief_repr(value)}")
+        return number
+    if kind == "float":
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:
+                number = None
+        if not isinstance(number, float) or not math.isfinite(number):
+            raise BadInput(f"{origin}: {key} must be a number, not {brief_repr(value)}")
+        return number
+    if value is None or isinstance(value, str):
+        return value
+    if name in _NUMBER_NAMES and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{origin}: {name} must be {'a whole number' if kind == 'int' else 'a number'}, not {value!r}") from None
+    raise BadInput(f"{origin}: {key} must be text in quotes, not {_kind_of(value)} ({brief_repr(value)})")
 
 
 def read_config(path: Path | None = None) -> dict[str, Any]:

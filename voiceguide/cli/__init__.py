@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from voiceguide import __version__
+from voiceguide.brief import brief_message
 from voiceguide.errors import ScriptError, Terminated, VoiceguideError
 from voiceguide.termtext import printable
 
@@ -25,8 +26,11 @@ class Group(click.Group):
                 click.echo(printable(problem, lines=True), err=True)
             ctx.exit(exc.exit_code)
         except VoiceguideError as exc:
-            click.echo(f"voiceguide: {printable(exc, lines=True)}", err=True)
+            click.echo(f"voiceguide: {printable(brief_message(str(exc)), lines=True)}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # click echoes a bad value whole, even a megabyte of it
+            exc.message = brief_message(exc.message)
+            raise
         except KeyboardInterrupt:
             click.echo("voiceguide: interrupted", err=True)
             ctx.exit(130)

@@ -15,8 +15,10 @@ BAR = "█"
 
 
 @cli.command("history")
-@click.option("-n", "--count", default=10, show_default=True, help="How many recent sessions to show.")
-@click.option("--weeks", default=8, show_default=True, help="How many weeks the summary covers.")
+@click.option("-n", "--count", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many recent sessions to show.")
+@click.option("--weeks", type=click.IntRange(min=1), default=8, show_default=True,
+              help="How many weeks the summary covers.")
 @click.option("--json", "as_json", is_flag=True, help="Print every session as JSON lines instead.")
 def history_command(count: int, weeks: int, as_json: bool) -> None:
     """Show recent sessions and minutes per week.
@@ -27,7 +29,7 @@ def history_command(count: int, weeks: int, as_json: bool) -> None:
     sessions = list(history.read())
     if as_json:
         for s in sessions:
-            click.echo(json_printable(json.dumps(asdict(s), ensure_ascii=False)))
+            click.echo(json_printable(json.dumps(asdict(s), ensure_ascii=False, allow_nan=False)))
         return
     if not sessions:
         click.echo("No sessions yet. Try 'voiceguide play presence'.")
@@ -36,7 +38,7 @@ def history_command(count: int, weeks: int, as_json: bool) -> None:
     for s in sessions[-count:][::-1]:
         minutes = s.duration_s / 60.0
         click.echo(printable(f"  {s.started:%a %d %b %H:%M}  {s.title:<28} {minutes:5.1f} min  {s.outcome}"))
-    summary = history.weekly(sessions)[-weeks:]
+    summary = history.weekly(sessions, weeks)
     top = max((m for _, _, m in summary), default=0.0) or 1.0
     click.echo("\nMinutes per week:")
     for monday, n, minutes in summary:

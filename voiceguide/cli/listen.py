@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -63,8 +64,9 @@ def listen(wav: Path | None, fast: bool, as_json: bool, verbose: bool, lang: str
     if fast and wav is None:
         raise click.UsageError("--fast only goes with --wav")
     pack, settings = _pack(lang, model, input_device)
+    recording = _source(wav, fast, None) if wav is not None else None  # a bad file is named before the model is sought
     path = model_path(pack, settings.model)
-    source = _source(wav, fast, settings.input_device)
+    source = recording or _source(None, fast, settings.input_device)
 
     def show(d: Any) -> None:
         if d.accepted:
@@ -131,11 +133,19 @@ def _say(text: str, pack: LanguagePack) -> None:
             click.echo(f"(no sound output; see 'voiceguide devices') {text}", err=True)
 
 
+def _patience(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A finite wait: NaN ended the test at once, and infinity never would."""
+    if not (math.isfinite(value) and 1.0 <= value <= 3600.0):
+        raise click.BadParameter(f"must be a number of seconds from 1 to 3600, not {value:g}")
+    return value
+
+
 @cli.command("mic-test")
 @click.option("--lang", help="Language pack (default: the configured language, else en).")
 @click.option("--model", help="Vosk model folder.")
 @click.option("--input-device", help="Microphone: a device name or number (see 'voiceguide devices').")
-@click.option("--seconds", type=float, default=20.0, show_default=True, help="Give up after this long.")
+@click.option("--seconds", type=float, default=20.0, show_default=True, callback=_patience,
+              help="Give up after this long (1 to 3600).")
 def mic_test(lang: str | None, model: str | None, input_device: str | None, seconds: float) -> None:
     """Set up a microphone: asks you to say "next", shows the input level and what it heard.
 

@@ -17,9 +17,13 @@ if TYPE_CHECKING:
 
 
 def positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    if value <= 0:
-        raise click.BadParameter("must be more than 0")
-    return value
+    from voiceguide.errors import BadInput
+    from voiceguide.settings import check_time_scale
+
+    try:
+        return check_time_scale(value)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc).removeprefix("--time-scale ")) from None
 
 
 def session_options(f):  # type: ignore[no-untyped-def]
@@ -95,9 +99,11 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
         speaker = Speaker(settings, pack_for(ex, settings))
     try:
         parts = assemble(ex, settings, options, output_factory=speaker.output if speaker else None)
-    except OSError as exc:
+    except (OSError, VoiceguideError) as exc:
         if speaker is not None:
             speaker.close()
+        if isinstance(exc, VoiceguideError):
+            raise
         raise VoiceguideError(f"cannot write the trace: {exc.strerror or exc}") from None
     if speaker is not None:
         speaker.prerender(parts.plan, parts.pack)

@@ -15,7 +15,7 @@ from voiceguide.cli import cli, writable_target
 from voiceguide.termtext import printable
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.lang import LanguagePack, load_pack
-from voiceguide.settings import SessionOptions, Settings, build_settings
+from voiceguide.settings import SessionOptions, Settings, build_settings, check_time_scale
 
 
 def voice_options(f: Any) -> Any:
@@ -147,8 +147,7 @@ def render(exercise: str, output: Path, time_scale: float, partner_a: str | None
     from voiceguide.render import render_session
     from voiceguide.session import pack_for
 
-    if time_scale <= 0:
-        raise BadInput("--time-scale must be more than 0")
+    check_time_scale(time_scale)
     settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "voice": voice, "rate": rate,
                                "language": language})
     from voiceguide import library

@@ -7,6 +7,7 @@ import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
+from voiceguide.brief import brief
 from voiceguide.errors import VoiceguideError
 from voiceguide.listen.accept import Acceptor, Decision
 from voiceguide.listen.denoise import Denoiser
@@ -150,8 +151,16 @@ class Listener:
         return self.done.wait(timeout)
 
     def _run(self) -> None:
+        """Whatever ends the thread is kept in `error` and handed to `on_error`: a thread that dies
+        with a bare exception would print half a stack trace and leave the command or the session
+        believing it was still listening."""
         try:
-            self._listen()
+            try:
+                self._listen()
+            except VoiceguideError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug or a library failure: reported, not lost
+                raise VoiceguideError(f"listening stopped: {type(exc).__name__}: {brief(exc, 200)}") from exc
         except VoiceguideError as exc:
             self.error = exc
             if self.on_error is not None:
@@ -222,6 +231,9 @@ class Listener:
                 if generation != self._generation:
                     continue  # from a stream already given up on
                 if pcm is None:
+                    failed = getattr(self.source, "error", None)
+                    if failed is not None and not self._stopping.is_set():
+                        raise failed  # the source's thread died: not an ordinary end
                     if not self._live:
                         break
                     lost = self._gone(rec, samples / rate, lost, f"the stream from {self.source.name!r} ended")

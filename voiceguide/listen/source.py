@@ -12,9 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from voiceguide.errors import BadInput, NoAudioDevice
+from voiceguide.brief import brief
+from voiceguide.errors import BadInput, NoAudioDevice, VoiceguideError
 
 BLOCK_S = 0.05
+MIN_RATE = 8_000  # telephone quality: below it, speech has lost what tells the words apart
+MAX_RATE = 192_000  # the highest rate sound cards record at
+MAX_CHANNELS = 64
 Put = Callable[[bytes | None], None]
 
 
@@ -28,15 +32,31 @@ class AudioSource(Protocol):
 
 
 class ThreadedSource:
-    """A source that produces its blocks in a thread of its own (`_run`), until the end or `stop`."""
+    """A source that produces its blocks in a thread of its own (`_run`), until the end or `stop`.
+
+    Whatever ends the thread early is kept in `error` (a VoiceguideError saying what went wrong),
+    and the stream still ends with `None`: the listener then reports it instead of taking a
+    damaged file for a short one."""
 
     _stop: threading.Event
     _thread: threading.Thread | None = None
+    error: VoiceguideError | None = None
 
     def start(self, put: Put) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(put,), name=type(self).__name__, daemon=True)
+        self.error = None
+        self._thread = threading.Thread(target=self._guarded, args=(put,), name=type(self).__name__, daemon=True)
         self._thread.start()
+
+    def _guarded(self, put: Put) -> None:
+        try:
+            self._run(put)
+        except VoiceguideError as exc:
+            self.error = exc
+        except Exception as exc:  # noqa: BLE001 - reported by the listener, never lost in a thread
+            self.error = VoiceguideError(f"reading {self.name} failed: {type(exc).__name__}: {brief(str(exc))}")
+        finally:
+            put(None)
 
     def _run(self, put: Put) -> None:
         raise NotImplementedError
@@ -50,17 +70,33 @@ class ThreadedSource:
 
 
 class WavSource(ThreadedSource):
-    """A WAV file, in real time (as a microphone would deliver it) or as fast as it can be read."""
+    """A WAV file, in real time (as a microphone would deliver it) or as fast as it can be read.
+
+    Any sample format is taken (16-bit, 24-bit, float), converted to 16-bit as a microphone would
+    deliver it; a rate outside MIN_RATE..MAX_RATE is refused before anything is loaded (too low
+    breaks the filters, absurdly high makes the recogniser's resampler grow without end)."""
+
+    name: str
 
     def __init__(self, path: Path, *, realtime: bool = True, block_s: float = BLOCK_S) -> None:
         import soundfile
 
+        from voiceguide.safeio import check_regular
+
+        check_regular(path, what="WAV file")
         try:
             self._info = soundfile.info(str(path))
         except (RuntimeError, OSError) as exc:
             raise BadInput(f"{path}: not a readable sound file ({exc})") from None
+        rate = self._info.samplerate
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise BadInput(f"{path}: its sample rate, {brief(str(rate))} Hz, is outside {MIN_RATE} to {MAX_RATE} Hz; "
+                           f"convert it first, e.g. sox {path} -r 16000 converted.wav")
+        if self._info.channels > MAX_CHANNELS:
+            raise BadInput(f"{path}: {self._info.channels} channels are more than {MAX_CHANNELS}; "
+                           "give a mono or stereo recording")
         self.path = path
-        self.rate = int(self._info.samplerate)
+        self.rate = int(rate)
         self.name = str(path)
         self.realtime = realtime
         self.block = max(1, int(self.rate * block_s))
@@ -71,19 +107,19 @@ class WavSource(ThreadedSource):
 
         t0 = time.monotonic()
         sent = 0
-        try:
-            for block in soundfile.blocks(str(self.path), blocksize=self.block, dtype="int16", always_2d=True):
-                if self._stop.is_set():
-                    break
-                mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1).astype(np.int16)
-                sent += len(mono)
-                if self.realtime:
-                    delay = t0 + sent / self.rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                put(mono.tobytes())
-        finally:
-            put(None)
+        # read as float and scale: libsndfile reads float samples as whole numbers when asked for
+        # 16-bit, and a float file (all within ±1.0) came out as silence
+        for block in soundfile.blocks(str(self.path), blocksize=self.block, dtype="float32", always_2d=True):
+            if self._stop.is_set():
+                break
+            mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+            pcm = np.clip(np.nan_to_num(mono) * 32768.0, -32768, 32767).astype(np.int16)
+            sent += len(pcm)
+            if self.realtime:
+                delay = t0 + sent / self.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            put(pcm.tobytes())
 
 
 def _no_microphone(sd, device: str | int | None) -> str:  # type: ignore[no-untyped-def]
