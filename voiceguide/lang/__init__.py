@@ -29,6 +29,13 @@ class SystemLines:
     mic_lost: str
     mic_back: str
     mic_test: str  # `voiceguide mic-test` asks for a command
+    safety: str  # said on a couple's first session, under "help", and from the menu
+    end_early: str  # how to end a turn before its time is up: said once, before the first timed turn
+
+    @property
+    def spoken_help(self) -> str:
+        """What "help" says during a session: the commands, and the safety line again."""
+        return f"{self.help} {self.safety}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class MenuLines:
     another: str
     goodbye: str
     help: str
+    about: str  # the menu item that says the safety line again
 
 
 @dataclass(frozen=True)
