@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from voiceguide import library
 from voiceguide.cli import cli
 from voiceguide.lang import load_pack
-from voiceguide.plan import Names, SayStep, TimerStep, WaitStep, build_plan
+from voiceguide.plan import Names, SayStep, TimerStep, WaitStep, build_plan, with_guide_lines
 from voiceguide.script.lint import _unequal_turns, lint, unused_audio
 from voiceguide.script.load import check_file, load
 from voiceguide.script.model import Turns
@@ -122,7 +122,8 @@ def wait_points(path: Path) -> int:
 @pytest.mark.parametrize("path", BUILTINS, ids=IDS)
 def test_plays_to_the_end_in_text_mode(path: Path, tmp_path: Path) -> None:
     trace = tmp_path / "trace.jsonl"
-    steps = len(build_plan(load(path), Names("A", "B")))
+    lines = load_pack(load(path).script.language).lines  # a first session: the safety line, and how to end a turn early
+    steps = len(with_guide_lines(build_plan(load(path), Names("A", "B")), safety=lines.safety, end_early=lines.end_early))
     result = CliRunner().invoke(
         cli,
         ["play", path.stem, "--text", "--no-listen", "--time-scale", "1000", "--trace", str(trace),

@@ -30,15 +30,22 @@ if TYPE_CHECKING:
 SUGGEST_AFTER_S = 14 * 86400
 
 
+# The menu offers light exercises first: a couple choosing for a weeknight hears those before the
+# ones that ask more of them.
+DEPTHS = ("light", "medium", "deep")
+
+
 def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list[MenuItem]:
-    """The exercises in the pack's language (all of them if none is)."""
+    """The exercises in the pack's language (all of them if none is), lightest first."""
     items = []
     for entry in library.entries(dirs):
         exercise = library.load(entry.path)
         minutes = plan_seconds(build_plan(exercise, Names("A", "B")), settings.rate) / 60.0
-        items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
-    mine = [item for lang, item in items if lang == pack.code]
-    return mine or [item for _, item in items]
+        items.append((exercise.script.language, DEPTHS.index(exercise.script.depth),
+                      MenuItem(entry.id, exercise.script.title, minutes)))
+    mine = [(depth, item) for lang, depth, item in items if lang == pack.code]
+    chosen = mine or [(depth, item) for _, depth, item in items]
+    return [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
 
 
 def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | None, str | None]:
@@ -117,14 +124,16 @@ def run_menu(
     try:
         while True:
             last, suggestion = remembered(items)
-            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens)
+            menu = Menu(items, pack.menu, after_session=after, last=last, suggestion=suggestion, loop=loop, tokens=tokens,
+                        safety=pack.lines.safety)
             current["menu"] = menu
             Runner(menu, bus, output, observers).run()
             if menu.end_reason != "chosen" or menu.chosen is None:
                 return "goodbye"
             exercise = library.find(menu.chosen, dirs)
             parts = assemble(
-                exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output
+                exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output,
+                past=list(history.read()),
             )
             if speaker is not None:
                 speaker.prerender(parts.plan, parts.pack)

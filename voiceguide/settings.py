@@ -54,7 +54,8 @@ class SessionOptions:
     listen: bool = True
     time_scale: float = 1.0
     trace: Path | None = None
-    first: Literal["a", "b"] = "a"
+    first: Literal["a", "b"] | None = None  # None: the partners take turns, session by session
+    rotation: int | None = None  # which set of a rotating exercise; None: the next from the history
 
 
 _TYPES = {f.name: f.type for f in fields(Settings)}
