@@ -6,7 +6,6 @@ exercises are held to the same rules."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
