@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
-from voiceguide import history, library
+from voiceguide import history, library, nextsession
 from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
 from voiceguide.lang import LanguagePack, load_pack
@@ -133,7 +133,7 @@ def run_menu(
             exercise = library.find(menu.chosen, dirs)
             parts = assemble(
                 exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output,
-                past=list(history.read()),
+                past=nextsession.past_sessions(),
             )
             if speaker is not None:
                 speaker.prerender(parts.plan, parts.pack)

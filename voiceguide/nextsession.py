@@ -9,9 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from voiceguide import history
+from voiceguide.errors import VoiceguideError
 from voiceguide.history import Session
 
 Partner = Literal["a", "b"]
+
+
+def past_sessions() -> list[Session]:
+    """The history as far as it can be read. One that cannot be read at all (a folder in its place,
+    no permission) counts as empty: the couple hears the safety line again, and the session goes on."""
+    try:
+        return list(history.read())
+    except (OSError, VoiceguideError):
+        return []
 
 
 def first_use(past: Sequence[Session]) -> bool:

@@ -77,7 +77,7 @@ def play(exercise: str, first: str | None, question_set: int | None, text: bool,
     When stdin is not a terminal, each line is a command word (next, pause, resume,
     repeat, back, stop), handed in each time the session waits for someone to speak.
     """
-    from voiceguide import history, library
+    from voiceguide import library, nextsession
     from voiceguide.errors import VoiceguideError
     from voiceguide.session import assemble, attach_listener, attach_stdin, pack_for, run, voice_lost
     from voiceguide.settings import SessionOptions
@@ -95,7 +95,7 @@ def play(exercise: str, first: str | None, question_set: int | None, text: bool,
         speaker = Speaker(settings, pack_for(ex, settings))
     try:
         parts = assemble(ex, settings, options, output_factory=speaker.output if speaker else None,
-                         past=list(history.read()))
+                         past=nextsession.past_sessions())
     except OSError as exc:
         if speaker is not None:
             speaker.close()
