@@ -230,6 +230,37 @@ def test_estimate_close_to_minutes_or_no_minutes(tmp_path: Path, minutes: float 
     assert warnings(path) == []
 
 
+# --- thanked twice -------------------------------------------------------------------------------
+
+
+def test_a_last_line_that_thanks_the_couple(tmp_path: Path) -> None:
+    path = script(tmp_path, """\
+        - say: Talk together.
+        - timer: 1m
+        - say: Thank you both, that was lovely.
+        - pause: 5s
+    """)
+    (found,) = warnings(path)
+    assert found.startswith(f"{path}:7: warning: step 3: the last line thanks the couple")
+
+
+def test_thanks_earlier_or_in_korean(tmp_path: Path) -> None:
+    fine = script(tmp_path, """\
+        - say: Thank you for coming.
+        - timer: 1m
+        - say: To finish, thank each other for one thing.
+        - timer: 30s
+    """)
+    assert warnings(fine) == []
+    korean = script(tmp_path, """\
+        - say: 이야기해 볼까요?
+        - timer: 1m
+        - say: 두 분, 오늘 고마웠어요.
+    """, head=HEAD + "language: ko\n", name="ko.yaml")
+    (found,) = warnings(korean)
+    assert "the last line thanks the couple" in found
+
+
 # --- unused audio --------------------------------------------------------------------------------
 
 

@@ -68,6 +68,9 @@ class LanguagePack:
     distractors: tuple[str, ...]
     lines: SystemLines
     menu: MenuLines
+    # How the guide thanks the couple (lower case, found anywhere in a line): the closing line
+    # already does, so `check` warns when a script's last line does too.
+    thanks: tuple[str, ...] = ()
 
     def phrases(self) -> list[str]:
         """Every command phrase, in command order."""
@@ -105,6 +108,7 @@ def load_pack(code: str) -> LanguagePack:
         distractors=tuple(str(w) for w in data["distractors"]),
         lines=SystemLines(**data["lines"]),
         menu=_menu(data["menu"]),
+        thanks=tuple(str(w).lower() for w in data.get("thanks", ())),
     )
 
 

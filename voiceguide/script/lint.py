@@ -69,6 +69,8 @@ def lint(exercise: Exercise, *, rate_wpm: float = DEFAULT_RATE_WPM) -> list[Prob
                                       "end; add one, for example 'warn: 30s'")
 
     problems.extend(_unequal_turns(exercise))
+    if pack is not None and pack.thanks:
+        problems.extend(_thanks_twice(exercise, pack))
 
     if script.minutes is not None:
         for rotation in range(_variants(script)):
@@ -81,6 +83,30 @@ def lint(exercise: Exercise, *, rate_wpm: float = DEFAULT_RATE_WPM) -> list[Prob
                     f"the estimated length{which} is about {format_duration(estimate * 60)}, {off:.0%} away from "
                     f"'minutes: {script.minutes:g}' (more than {DURATION_TOLERANCE:.0%}); change the timers or 'minutes'",
                 )
+    return problems
+
+
+def _thanks_twice(exercise: Exercise, pack: LanguagePack) -> list[Problem]:
+    """The guide's closing line thanks both partners after every session; a script whose last
+    line thanks them as well has them thanked twice in a row."""
+    problems: list[Problem] = []
+    for rotation in range(_variants(exercise.script)):
+        last = None
+        for at, where, step, inside in iter_steps(exercise.script, rotation):
+            if isinstance(step, Say):  # a line inside turns speaks to one partner, never the closing
+                last = None if inside else (at, where, step.say)
+        if last is None:
+            continue
+        at, where, text = last
+        if any(word in text.lower() for word in pack.thanks):
+            problem = Problem(
+                str(exercise.path), exercise.line_of(at + ("say",)),
+                f"{where}: the last line thanks the couple, and the guide's closing line will thank them "
+                "too; end on something else so they are thanked once",
+                warning=True,
+            )
+            if problem not in problems:
+                problems.append(problem)
     return problems
 
 
