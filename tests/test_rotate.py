@@ -82,13 +82,23 @@ def test_the_set_comes_from_completed_sessions_of_that_exercise() -> None:
 
 
 def test_play_takes_the_next_set_from_the_history(tmp_path: Path) -> None:
+    from voiceguide import history
+
     path = write(tmp_path)
-    heard = []
-    for _ in range(3):
+
+    def heard_after(*outcomes: str) -> list[str]:
+        history.history_path().unlink(missing_ok=True)
+        for outcome in outcomes:
+            history.append(history.Session("weekly", "Weekly", 0.0, 600.0, outcome))
         result = CliRunner().invoke(cli, ["play", str(path), "--text", "--no-listen", "--time-scale", "1000"])
         assert result.exit_code == 0, result.output
-        heard.append([q for q in ("laugh", "proud", "more of") if q in result.stdout])
-    assert heard == [["laugh"], ["proud"], ["more of"]]
+        return [q for q in ("laugh", "proud", "more of") if q in result.stdout]
+
+    assert heard_after() == ["laugh"]
+    assert heard_after("completed") == ["proud"]
+    assert heard_after("completed", "stopped") == ["proud"]  # a set not finished comes round again
+    assert heard_after("completed", "stopped", "completed") == ["more of"]
+    assert heard_after(*["completed"] * 3) == ["laugh"]  # and after the last set, the first
 
 
 def test_play_and_show_can_pick_a_set(tmp_path: Path) -> None:
