@@ -232,3 +232,11 @@ def test_the_menu_offers_light_exercises_first(tmp_path):
     builtin_light = {"presence", "start-small", "connect"}
     assert set(ids[:3]) <= builtin_light | {"bb-light", "dd-light"}
     assert ids.index("compassion") > max(ids.index(i) for i in builtin_light)
+
+
+def test_menu_cli_offers_light_exercises_first_and_says_the_safety_line_on_request():
+    result = run_menu_cli("about these exercises\nstop\n", "--no-listen")
+    assert result.returncode == 0, result.stderr
+    first, again = result.stdout.splitlines()[:2]
+    assert "Say one for Time to connect, two for Presence, three for Start small, or more." in first
+    assert again.startswith(load_pack("en").lines.safety)

@@ -66,6 +66,7 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
                 "minutes": round(_minutes(exercise, settings.rate), 1),
                 "declared_minutes": exercise.script.minutes,
                 "language": exercise.script.language,
+                "depth": exercise.script.depth,
                 "builtin": entry.builtin,
                 "shadows": str(entry.shadows) if entry.shadows else None,
             }
