@@ -65,7 +65,7 @@ def test_schema_follows_the_models() -> None:
     assert set(schema["properties"]) == set(Script.model_fields)
     assert schema["required"] == ["id", "title", "summary", "steps"]
     kinds = {ref["$ref"].rsplit("/", 1)[1] for ref in schema["properties"]["steps"]["items"]["oneOf"]}
-    assert kinds == {"Say", "Pause", "Timer", "Wait", "Clip", "Turns"}
+    assert kinds == {"Say", "Pause", "Timer", "Wait", "Clip", "Turns", "Rotate"}
     assert all(schema["$defs"][k]["defaultSnippets"] for k in kinds)
 
 
@@ -84,6 +84,13 @@ def test_schema_follows_the_models() -> None:
         ({"wait": "later"}, False),
         ({"turns": {"steps": [{"turns": {"steps": [{"wait": "next"}]}}]}}, False),
         ({"turns": {"order": ["a", "c"], "steps": [{"wait": "next"}]}}, False),
+        ({"rotate": [{"steps": [{"say": "One."}]}, {"steps": [{"turns": {"steps": [{"timer": "1m"}]}}]}]}, True),
+        ({"rotate": [{"steps": [{"say": "Only one set."}]}]}, False),
+        ({"rotate": [{"steps": [{"say": "One."}]}, {"steps": []}]}, False),
+        ({"rotate": [{"steps": [{"say": "One."}]}, {"say": "Not a set."}]}, False),
+        ({"rotate": [{"steps": [{"rotate": [{"steps": [{"say": "A."}]}, {"steps": [{"say": "B."}]}]}]},
+                     {"steps": [{"say": "B."}]}]}, False),
+        ({"turns": {"steps": [{"rotate": [{"steps": [{"say": "A."}]}, {"steps": [{"say": "B."}]}]}]}}, False),
         ({}, False),
     ],
 )
@@ -125,7 +132,8 @@ def test_show_prints_each_step_and_the_total(tmp_path: Path) -> None:
     assert "(a) timer 1m, ends with chime  [1m02s]" in result.stdout  # the timer and its end chime
     assert "(b) say: Bob, you have the floor." in result.stdout
     durations, total = _show_lines([str(path)])
-    assert len(durations) == 7  # six steps and the closing line
+    assert len(durations) == 8  # six steps, the guide's line on ending a turn early, and the closing line
+    assert "guide say: If you finish before the time is up, say next to end your turn." in result.stdout
     assert abs(sum(m * 60 + s for m, s in durations) - total) <= len(durations)
 
 

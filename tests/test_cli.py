@@ -114,10 +114,12 @@ def test_presence_plays_to_the_end_in_text_mode_with_a_trace(tmp_path):
     assert "Traceback" not in result.stderr
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     assert all("t" in r and "kind" in r for r in records)
+    from voiceguide.lang import load_pack
     from voiceguide.library import find
-    from voiceguide.plan import Names, build_plan
+    from voiceguide.plan import Names, build_plan, with_guide_lines
 
-    plan = build_plan(find("presence"), Names("A", "B"))
+    lines = load_pack("en").lines  # a first session: the safety line, and how to end a turn early
+    plan = with_guide_lines(build_plan(find("presence"), Names("A", "B")), safety=lines.safety, end_early=lines.end_early)
     steps = [r["index"] for r in records if r["kind"] == "step"]
     assert steps == list(range(len(plan)))
     assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"

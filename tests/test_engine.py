@@ -362,7 +362,7 @@ def test_a_vanished_clip_is_passed_over():
 def test_help_is_said_and_the_step_goes_on():
     d = Driver([SAY1, SAY2])
     out = d.cmd("help")
-    assert sounds(out)[-1].text == LINES.help
+    assert sounds(out)[-1].text == LINES.spoken_help  # the commands, and the safety line again
     out = d.finish_sound()
     assert [s.text for s in sounds(out)] == ["first line"]
 

@@ -95,4 +95,4 @@ def test_help_lists_the_commands_whatever_is_heard():
     d = Driver([STEPS["timer"], SAY2])
     d.cmd("pause")
     out = d.cmd("help")
-    assert [s.text for s in sounds(out) if isinstance(s, Speak)] == [LINES.help]
+    assert [s.text for s in sounds(out) if isinstance(s, Speak)] == [LINES.spoken_help]

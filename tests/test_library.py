@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from voiceguide import library
 from voiceguide.cli import cli
 from voiceguide.lang import load_pack
-from voiceguide.plan import Names, SayStep, TimerStep, WaitStep, build_plan
+from voiceguide.plan import Names, SayStep, TimerStep, WaitStep, build_plan, with_guide_lines
 from voiceguide.script.lint import _unequal_turns, lint, unused_audio
-from voiceguide.script.load import check_file, load
-from voiceguide.script.model import Turns
+from voiceguide.script.load import check_file, iter_steps, load
 from voiceguide.script.schema import build_schema
 from voiceguide.timing import exercise_seconds, step_seconds
 
@@ -72,7 +71,7 @@ def test_length_between_8_and_30_minutes(path: Path) -> None:
 def test_equal_turns(path: Path, first: str) -> None:
     """Each partner gets the same steps and the same time, whoever starts."""
     exercise = load(path)
-    assert any(isinstance(s, Turns) for s in exercise.script.steps), "the exercise has no turns"
+    assert any(inside for *_, inside in iter_steps(exercise.script)), "the exercise has no turns"  # rotate sets too
     plan = build_plan(exercise, Names("Ann", "Bob"), first=first)  # type: ignore[arg-type]
     seconds: dict[str, float] = defaultdict(float)
     timed: dict[str, float] = defaultdict(float)
@@ -122,7 +121,8 @@ def wait_points(path: Path) -> int:
 @pytest.mark.parametrize("path", BUILTINS, ids=IDS)
 def test_plays_to_the_end_in_text_mode(path: Path, tmp_path: Path) -> None:
     trace = tmp_path / "trace.jsonl"
-    steps = len(build_plan(load(path), Names("A", "B")))
+    lines = load_pack(load(path).script.language).lines  # a first session: the safety line, and how to end a turn early
+    steps = len(with_guide_lines(build_plan(load(path), Names("A", "B")), safety=lines.safety, end_early=lines.end_early))
     result = CliRunner().invoke(
         cli,
         ["play", path.stem, "--text", "--no-listen", "--time-scale", "1000", "--trace", str(trace),

@@ -231,3 +231,42 @@ def test_the_menu_says_the_length_that_list_shows():
         menu.start(0)
         [confirm] = said(menu.handle(Choice(item.id), 0))
         assert f"about {shown[item.id]} minutes" in confirm, (item.id, confirm)
+
+
+def test_the_last_item_says_the_safety_line_again_and_offers_the_same_exercises():
+    safety = load_pack("en").lines.safety
+    menu = Menu(ITEMS[:2], LINES, safety=safety)
+    [text] = said(menu.start(0))
+    assert "three for About these exercises." in text
+    [again] = said(menu.handle(Choice(menu.match("about these exercises")), 0))
+    assert again.startswith(safety) and again.endswith("Say one for Presence, two for Start small, "
+                                                       "three for About these exercises.")
+    assert not menu.ended and menu.confirming is None
+    assert said(menu.handle(Choice(menu.match("3")), 0)) == [again]  # by its number too
+
+
+def test_without_a_safety_line_there_is_no_about_item():
+    assert [i.id for i in Menu(ITEMS, LINES).items] == [i.id for i in ITEMS]
+
+
+def test_the_menu_offers_light_exercises_first(tmp_path):
+    from voiceguide.menuloop import menu_items
+    from voiceguide.settings import Settings
+
+    for ident, depth in (("aa-deep", "deep"), ("bb-light", "light"), ("cc-plain", None), ("dd-light", "light")):
+        head = f"id: {ident}\ntitle: {ident}\nsummary: A test.\n" + (f"depth: {depth}\n" if depth else "")
+        (tmp_path / f"{ident}.yaml").write_text(head + "steps:\n  - say: Hello.\n", encoding="utf-8")
+    ids = [i.id for i in menu_items(load_pack("en"), Settings(), (tmp_path,))]
+    mine = [i for i in ids if i[:3] in ("aa-", "bb-", "cc-", "dd-")]
+    assert mine == ["bb-light", "dd-light", "cc-plain", "aa-deep"]
+    builtin_light = {"presence", "start-small", "connect", "daily-check-in", "appreciation"}
+    assert set(ids[:3]) <= builtin_light | {"bb-light", "dd-light"}
+    assert ids.index("compassion") > max(ids.index(i) for i in builtin_light)
+
+
+def test_menu_cli_offers_light_exercises_first_and_says_the_safety_line_on_request():
+    result = run_menu_cli("about these exercises\nstop\n", "--no-listen")
+    assert result.returncode == 0, result.stderr
+    first, again = result.stdout.splitlines()[:2]
+    assert "Say one for Appreciation exchange, two for Time to connect, three for Daily check-in, or more." in first
+    assert again.startswith(load_pack("en").lines.safety)

@@ -40,7 +40,8 @@ def test_render_keeps_the_scripts_timings(tmp_path: Path, scale: float) -> None:
     lines = load_pack("en").lines
     speech = Speech("gmw/en-us", 140)
     say = {t: seconds_of(speech.get(t)) for t in
-           ["Hello Sam and Alex.", "When you are ready, say next.", lines.ready, "Now Alex.", "Time is up.", lines.closing]}
+           ["Hello Sam and Alex.", lines.end_early, "When you are ready, say next.", lines.ready, "Now Alex.", "Time is up.",
+            lines.closing]}
     speech.close()
     chime = seconds_of(chime_path("start"))
     soft = seconds_of(chime_path("warn"))
@@ -48,6 +49,7 @@ def test_render_keeps_the_scripts_timings(tmp_path: Path, scale: float) -> None:
     timeline = [
         ("say", say["Hello Sam and Alex."]),
         ("pause", 4 / scale),
+        ("guide: how to end a turn early", say[lines.end_early]),
         ("say", say["When you are ready, say next."]),
         ("ready prompt", say[lines.ready]),
         ("wait for next", WAIT_S / scale),
@@ -66,7 +68,7 @@ def test_render_keeps_the_scripts_timings(tmp_path: Path, scale: float) -> None:
     # the timed turn starts with the bell where the script puts it
     audio = samples_of(out)
     bell = load_clip(chime_path("start"), RATE)[:, 0]
-    start = sum(s for _, s in timeline[:5])
+    start = sum(s for _, s in timeline[:6])
     at = int(start * RATE)
     window = audio[at - RATE // 10 : at + RATE // 10 + len(bell) // 4]
     corr = np.correlate(window, bell[: len(bell) // 4], mode="valid")

@@ -36,10 +36,13 @@ def chime_onsets(audio: np.ndarray, template: np.ndarray, threshold: float = 0.9
 def test_a_session_sounds_speech_then_chimes_at_the_expected_times(pulse: VirtualSoundCard, tmp_path: Path) -> None:
     lines = load_pack("en").lines
     speech = Speech("gmw/en-us", 140)
+    # a couple's first session: the safety line opens it, then how to end a turn early, then the script
+    first = load_clip(speech.get(lines.safety), RATE)[:, 0]
     hello = load_clip(speech.get("Hello Sam."), RATE)[:, 0]
+    speech.get(lines.end_early)
     speech.get(lines.closing)
     speech.close()
-    hello_lead = first_sound(hello) / RATE
+    first_lead = first_sound(first) / RATE
     bell = load_clip(chime_path("start"), RATE)[:, 0][: RATE // 4]
 
     trace = tmp_path / "trace.jsonl"
@@ -62,11 +65,12 @@ def test_a_session_sounds_speech_then_chimes_at_the_expected_times(pulse: Virtua
     onset = first_sound(audio)
     assert onset is not None, "nothing was heard"
     heard_speech = recorder.arrival(onset)
-    said = at[("speak", "Hello Sam.")]
+    said = at[("speak", lines.safety)]
     # (a null sink renders a little ahead of real time, so its monitor may deliver a sample some
     # tens of ms before the moment it is "heard": absolute times get a small tolerance below 0)
     early = -0.1
-    assert early <= heard_speech - (said + hello_lead) < 0.25, f"speech heard {heard_speech - said:.3f}s after it started"
+    assert early <= heard_speech - (said + first_lead) < 0.25, f"speech heard {heard_speech - said:.3f}s after it started"
+    delay = heard_speech - (said + first_lead)  # from starting a sound to hearing it
     assert np.abs(audio[onset : onset + RATE // 2]).max() > 0.1
 
     # then the start chime, the end chime after the 3 s turn, and the closing words
@@ -75,7 +79,7 @@ def test_a_session_sounds_speech_then_chimes_at_the_expected_times(pulse: Virtua
     start, end = (recorder.arrival(i) for i in chimes)
     assert early <= start - at[("chime", "start")] < 0.25
     assert early <= end - at[("chime", "end")] < 0.25
-    assert abs(start - (heard_speech - hello_lead + len(hello) / RATE)) < 0.15, "the chime did not follow the line"
+    assert abs(start - (at[("speak", "Hello Sam.")] + delay + len(hello) / RATE)) < 0.15, "the chime did not follow the line"
     assert abs((end - start) - 3.0) < 0.1, f"the turn lasted {end - start:.3f}s, not 3 s"
     after_chime = audio[chimes[1] + int(2.0 * RATE) :]
     closing_onset = first_sound(after_chime)

@@ -219,7 +219,7 @@ class Engine:
         step = self.plan[self.index] if self.index < len(self.plan) else None
         token = self._next_token()
         if self.phase == "speaking" and isinstance(step, SayStep):
-            action: Action = Speak(step.text, token, audio=step.audio)
+            action: Action = Speak(step.text, token, audio=step.audio, system=step.system)
         elif self.phase == "clip" and isinstance(step, ClipStep):
             if step.path is None:  # the file has gone: nothing to play, go on at once
                 action = Speak("", token, system=True)
@@ -333,7 +333,7 @@ class Engine:
                 return [Ignored(name, "not paused")]
             return self._release(now)
         if name == "help":
-            return self._hold_for("aside", self.lines.help, now)
+            return self._hold_for("aside", self.lines.spoken_help, now)
         # next, repeat and back carry on from a pause or an aside
         actions = self._drop_hold(now) if hold is not None else []
         if name == "next":

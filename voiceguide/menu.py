@@ -45,6 +45,8 @@ from voiceguide.timing import whole_minutes
 PAGE = 3
 # Voice commands that name an exercise: "choose:<id>".
 CHOOSE = "choose:"
+# The item that says the safety line again; no exercise id can look like it (ids have no colon).
+ABOUT = ":about"
 
 MenuEnd = Literal["chosen", "goodbye"]
 
@@ -75,11 +77,14 @@ class Menu:
         loop: bool = False,
         page_size: int = PAGE,
         tokens: Iterator[int] | None = None,
+        safety: str | None = None,
         button: bool = False,
     ) -> None:
         if not items:
             raise ValueError("the menu needs at least one exercise")
-        self.items = items
+        self.safety = safety
+        # With a safety line, the last item says it again: a couple can ask for it any time.
+        self.items = [*items, MenuItem(ABOUT, lines.about, 0.0)] if safety else list(items)
         self.lines = lines
         self.after_session = after_session
         self.last = last
@@ -206,6 +211,10 @@ class Menu:
         if item is None:
             return [Ignored(f"choose {ident}", "no such exercise")]
         self.idle = False
+        if item.id == ABOUT:  # said, then the same exercises offered again
+            self.confirming = None
+            self._shown = True
+            return [StopAudio(), self._say(f"{self.safety} {self._offer_text()}")]
         self.confirming = item
         minutes = whole_minutes(item.minutes)  # rounded as `list` rounds it
         return [StopAudio(), self._say(self.lines.confirm.format(title=item.title, minutes=minutes))]

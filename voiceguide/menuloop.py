@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
-from voiceguide import history, library
+from voiceguide import history, library, nextsession
 from voiceguide.button.options import configured as button_configured
 from voiceguide.events import Choice, Event
 from voiceguide.keys import HELP, KeyInput, LineInput, parse_line
@@ -30,15 +30,22 @@ if TYPE_CHECKING:
 SUGGEST_AFTER_S = 14 * 86400
 
 
+# The menu offers light exercises first: a couple choosing for a weeknight hears those before the
+# ones that ask more of them.
+DEPTHS = ("light", "medium", "deep")
+
+
 def menu_items(pack: LanguagePack, settings: Settings, dirs: tuple = ()) -> list[MenuItem]:
-    """The exercises in the pack's language (all of them if none is)."""
+    """The exercises in the pack's language (all of them if none is), lightest first."""
     items = []
     for entry in library.entries(dirs):
         exercise = library.load_entry(entry)
         minutes = exercise_minutes(exercise, settings.rate)  # the same estimate as `list`
-        items.append((exercise.script.language, MenuItem(entry.id, exercise.script.title, minutes)))
-    mine = [item for lang, item in items if lang == pack.code]
-    return mine or [item for _, item in items]
+        items.append((exercise.script.language, DEPTHS.index(exercise.script.depth),
+                      MenuItem(entry.id, exercise.script.title, minutes)))
+    mine = [(depth, item) for lang, depth, item in items if lang == pack.code]
+    chosen = mine or [(depth, item) for _, depth, item in items]
+    return [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
 
 
 def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | None, str | None]:
@@ -132,7 +139,8 @@ def run_menu(
         while True:
             last, suggestion = remembered(items)
             menu = Menu(items, menu_lines, after_session=after, last=last, suggestion=suggestion,
-                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens, button=button)
+                        suggestion_new=not tried(suggestion), loop=loop, tokens=tokens, button=button,
+                        safety=pack.lines.safety)
             current["menu"] = menu
             where["context"] = "menu"
             Runner(menu, bus, output, observers).run()
@@ -141,7 +149,8 @@ def run_menu(
                 return "goodbye"
             exercise = library.find(menu.chosen, dirs)
             parts = assemble(
-                exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output
+                exercise, settings, replace(options, trace=None), bus=bus, tokens=tokens, output_factory=lambda _bus: output,
+                past=nextsession.past_sessions(),
             )
             if speaker is not None:
                 speaker.prerender(parts.plan, parts.pack)

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from voiceguide import history
+from voiceguide import history, nextsession
 from voiceguide.button.options import configured as button_configured
 from voiceguide.engine import Engine
 from voiceguide.events import Action, EndReason, Event, Expect, InputClosed
 from voiceguide.keys import HELP, KeyInput, LineInput
 from voiceguide.lang import LanguagePack, load_pack
-from voiceguide.plan import Names, PlanStep, build_plan
+from voiceguide.plan import Names, PlanStep, build_plan, with_guide_lines
 from voiceguide.runner import Bus, Clock, Observer, Output, RealClock, Runner
 from voiceguide.script.load import Exercise
 from voiceguide.settings import SessionOptions, Settings
@@ -53,10 +53,13 @@ def assemble(
     stdout: TextIO | None = None,
     bus: Bus | None = None,
     tokens: Iterator[int] | None = None,
+    past: list[history.Session] | None = None,
 ) -> SessionParts:
-    """Build a session. A `bus` and `tokens` passed in are shared with what ran before (the menu)."""
+    """Build a session. A `bus` and `tokens` passed in are shared with what ran before (the menu).
+    `past` is the history when this is a couple's real session (None for previews and renders): it
+    decides whether the safety line opens it, who goes first and which question set comes up."""
     pack = pack_for(exercise, settings)
-    plan = build_plan(exercise, names_for(settings, pack), first=options.first)
+    plan = session_plan(exercise, settings, options, pack, past)
     if button_configured(settings):  # "help" says what the button does too (and is rendered ahead so)
         lines = pack.lines
         pack = replace(pack, lines=replace(lines, help=f"{lines.help} {lines.button_help}".strip()))
@@ -74,6 +77,17 @@ def assemble(
         parts.observers.append(trace)
         parts.closers.append(trace.close)
     return parts
+
+
+def session_plan(exercise: Exercise, settings: Settings, options: SessionOptions, pack: LanguagePack,
+                 past: list[history.Session] | None = None) -> tuple[PlanStep, ...]:
+    """The steps a session walks through: the script's, and the guide's own lines from the pack."""
+    known = past if past is not None else []
+    first = options.first or nextsession.opener(known)
+    rotation = options.rotation if options.rotation is not None else nextsession.rotation(known, exercise.script.id)
+    plan = build_plan(exercise, names_for(settings, pack), first=first, rotation=rotation)
+    safety = pack.lines.safety if past is not None and nextsession.first_use(past) else None
+    return with_guide_lines(plan, safety=safety, end_early=pack.lines.end_early)
 
 
 def attach_stdin(parts: SessionParts, stdin: TextIO, *, voice: bool) -> KeyInput | LineInput:

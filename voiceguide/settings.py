@@ -65,7 +65,8 @@ class SessionOptions:
     listen: bool = True
     time_scale: float = 1.0
     trace: Path | None = None
-    first: Literal["a", "b"] = "a"
+    first: Literal["a", "b"] | None = None  # None: the partners take turns, session by session
+    rotation: int | None = None  # which set of a rotating exercise; None: the next from the history
 
 
 TIME_SCALES = (0.01, 100_000.0)  # beyond them a timer lasts longer than a clock can wait, or nothing
@@ -81,7 +82,7 @@ def check_time_scale(value: float) -> float:
 
 
 _TYPES = {f.name: f.type for f in fields(Settings)}
-_NUMBER_NAMES = {"output_device", "input_device"}  # a device may be given by its number
+_NUMBER_NAMES = {"output_device", "input_device", "button_gpio"}  # a device (or a pin) may be given by its number
 
 
 def _kind_of(value: Any) -> str:

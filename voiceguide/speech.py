@@ -430,7 +430,7 @@ def session_texts(plan: Sequence[PlanStep], lines: SystemLines) -> list[str]:
             steps.append(step.end_text)
         elif isinstance(step, WaitStep):
             steps.append(lines.ready)
-    anytime = [lines.paused, lines.confirm_stop, lines.help, lines.stopped, lines.carry_on]
+    anytime = [lines.paused, lines.confirm_stop, lines.spoken_help, lines.stopped, lines.carry_on]
     closing = [lines.closing, lines.first_step, lines.mic_lost, lines.mic_back]
     ordered = steps[:1] + anytime + steps[1:] + closing
     out: list[str] = []

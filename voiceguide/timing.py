@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from voiceguide.plan import ClipStep, Names, PauseStep, PlanStep, SayStep, TimerStep, WaitStep, build_plan
+from voiceguide.plan import ClipStep, Names, PauseStep, PlanStep, SayStep, TimerStep, WaitStep, build_plan, with_guide_lines
 
 if TYPE_CHECKING:
     from voiceguide.lang import LanguagePack
@@ -68,11 +68,14 @@ def whole_minutes(minutes: float) -> int:
     return max(1, math.floor(minutes + 0.5))
 
 
-def exercise_seconds(exercise: Exercise, rate_wpm: float = DEFAULT_RATE_WPM, pack: LanguagePack | None = None) -> float:
+def exercise_seconds(exercise: Exercise, rate_wpm: float = DEFAULT_RATE_WPM, pack: LanguagePack | None = None,
+                     *, rotation: int = 0) -> float:
     """A whole session of `exercise` as the engine would run it, with the pack's default names
-    and its ready and closing lines (without a pack: the steps alone)."""
+    and its own lines (the ready prompt, how to end a turn early, the closing line; not the
+    first-use safety line); without a pack, the steps alone. `rotation` picks the question set."""
     names = Names(*pack.names) if pack else Names("Partner A", "Partner B")
-    plan = build_plan(exercise, names)
+    plan = build_plan(exercise, names, rotation=rotation)
     if pack is None:
         return plan_seconds(plan, rate_wpm)
+    plan = with_guide_lines(plan, end_early=pack.lines.end_early)
     return plan_seconds(plan, rate_wpm, ready=pack.lines.ready, closing=pack.lines.closing)

@@ -23,7 +23,10 @@ def exercise(tmp: Path, steps: str) -> Path:
     return path
 
 
-# say (0) / timer (1) / say (2); the timer long enough to speak into
+# say / timer / say; the timer long enough to speak into. Each test has its own empty history, so
+# a session is a couple's first: the guide's safety line is step 0 and its line on ending a turn
+# early comes just before the timer's instruction. As played: safety (0), end-early (1), say (2),
+# timer (3), say (4).
 SHORT = """\
   - say: "안녕하세요. 짧은 연습을 시작할게요."
   - timer: {timer}
@@ -51,7 +54,7 @@ def test_next_advances(pulse, words, figures, tmp_path: Path) -> None:  # type: 
         s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=i)  # the start chime
         time.sleep(0.8)
         said = say(s, figures, "next")
-        s.wait_step(2, 10, after=i)
+        s.wait_step(4, 10, after=i)
         code, err = s.finish(30)
     records = s.records()
     cmd = reaction(records, said, "next")
@@ -67,7 +70,7 @@ def test_pause_silences_at_once_and_freezes(pulse, words, figures, tmp_path: Pat
     steps = f'  - say: "안녕하세요."\n  - say: "{LONG}"\n  - timer: 30s\n  - say: "수고했어요."\n'
     with Session(pulse, tmp_path, exercise(tmp_path, steps), words) as s:
         s.wait_listening()
-        i, _ = s.wait_step(1, 30)
+        i, _ = s.wait_step(3, 30)  # after the safety line, the greeting and the end-early line
         s.wait_for(lambda r: r["kind"] == "speak", 10, after=i)
         time.sleep(1.5)  # well into the long line
         said = say(s, figures, "pause")
@@ -134,7 +137,7 @@ def test_repeat_says_the_instruction_again(pulse, words, figures, tmp_path: Path
         quiet_from = time.monotonic()
         time.sleep(0.8)
         say(s, figures, "next")
-        s.wait_step(2, 10, after=k)
+        s.wait_step(4, 10, after=k)
         code, err = s.finish(30)
     records = s.records()
     figures.add("repeat → command", reaction(records, said, "repeat")["t"] - said.end_wall)
@@ -150,17 +153,17 @@ def test_back_goes_to_the_previous_instruction(pulse, words, figures, tmp_path: 
         i = quiet_timer(s)
         said = say(s, figures, "back")
         k, step = s.wait_for(lambda r: r["kind"] == "step", 5, after=i)
-        m, _ = s.wait_step(1, 20, after=k)  # the instruction again, then the timer afresh
+        m, _ = s.wait_step(3, 20, after=k)  # the instruction again, then the timer afresh
         m, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 5, after=m)
         s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=m)  # its start chime
         time.sleep(0.8)
         say(s, figures, "next")
-        s.wait_step(2, 10, after=m)
+        s.wait_step(4, 10, after=m)
         code, err = s.finish(30)
     records = s.records()
     figures.add("back → command", reaction(records, said, "back")["t"] - said.end_wall)
     assert commands(records) == [("back", "voice"), ("next", "voice")]
-    assert step["index"] == 0
+    assert step["index"] == 2  # the timer's instruction
     assert [r["seconds"] for r in kinds(records, "timer_start")] == [40.0, 40.0]
     assert code == 0, err
 
@@ -217,6 +220,6 @@ def test_a_whole_exercise_by_voice_alone(pulse, words, figures, tmp_path: Path) 
     for said in spoken:
         figures.add("next → command", reaction(records, said, "next")["t"] - said.end_wall)
     assert commands(records) == [("next", "voice")] * 3
-    assert [r["index"] for r in kinds(records, "step")] == [0, 1, 2, 3]
+    assert [r["index"] for r in kinds(records, "step")] == [0, 1, 2, 3, 4, 5]  # with the safety and end-early lines
     assert records[-1]["kind"] == "end" and records[-1]["reason"] == "completed"
     assert code == 0 and "session completed" in err, err

@@ -58,6 +58,7 @@ def list_command(as_json: bool, dirs: tuple[Path, ...]) -> None:
                 "minutes": round(minutes, 1),
                 "declared_minutes": exercise.script.minutes,
                 "language": exercise.script.language,
+                "depth": exercise.script.depth,
                 "builtin": entry.builtin,
                 "shadows": str(entry.shadows) if entry.shadows else None,
             }
@@ -97,11 +98,13 @@ def columns(text: str) -> int:
 @click.option("--partner-a", help="Name to use for partner A.")
 @click.option("--partner-b", help="Name to use for partner B.")
 @click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True, help="Who takes the first turn.")
+@click.option("--set", "question_set", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Which set of a rotating exercise to show.")
 @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Also look for exercises in this folder.")
 @_rate_option
-def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str, dirs: tuple[Path, ...],
-         rate: int | None) -> None:
+def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str, question_set: int,
+         dirs: tuple[Path, ...], rate: int | None) -> None:
     """Print an exercise's steps as text, with the time each takes (for authors).
 
     EXERCISE is an exercise id (see 'voiceguide list') or a path to a script file.
@@ -112,7 +115,7 @@ def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     """
     from voiceguide import library
     from voiceguide.lang import load_pack
-    from voiceguide.plan import Names, build_plan
+    from voiceguide.plan import Names, build_plan, with_guide_lines
     from voiceguide.script.model import format_duration
     from voiceguide.settings import build_settings
     from voiceguide.timing import speech_seconds, step_seconds
@@ -120,7 +123,9 @@ def show(exercise: str, partner_a: str | None, partner_b: str | None, first: str
     settings = build_settings({"partner_a": partner_a, "partner_b": partner_b, "rate": rate})
     ex = library.find(exercise, dirs)
     pack = load_pack(settings.language or ex.script.language)
-    plan = build_plan(ex, Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1]), first=first)  # type: ignore[arg-type]
+    names = Names(settings.partner_a or pack.names[0], settings.partner_b or pack.names[1])
+    plan = build_plan(ex, names, first=first, rotation=question_set - 1)  # type: ignore[arg-type]
+    plan = with_guide_lines(plan, end_early=pack.lines.end_early)
     click.echo(printable(f"{ex.script.title} ({ex.script.id}) — {ex.script.summary}"))
     click.echo(f"speech at {settings.rate} words a minute")
     elapsed = 0.0
@@ -148,7 +153,8 @@ def _describe(step: object) -> str:
     if isinstance(step, SayStep):
         wait = "  → waits for next" if step.wait_next else ""  # the pack's ready prompt is in the timing
         rec = f"  (recorded: {step.audio.name})" if step.audio else ""
-        return f"{who}say: {step.text}{rec}{wait}"
+        guide = "guide " if step.system else ""  # the pack's own line, in every session
+        return f"{who}{guide}say: {step.text}{rec}{wait}"
     if isinstance(step, PauseStep):
         return f"{who}pause {format_duration(step.seconds)}"
     if isinstance(step, TimerStep):

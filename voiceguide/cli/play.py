@@ -59,14 +59,16 @@ def session_settings(**given: object) -> Settings:
 
 @cli.command()
 @click.argument("exercise")
-@click.option("--first", type=click.Choice(["a", "b"]), default="a", show_default=True,
-              help="Who takes the first turn.")
+@click.option("--first", type=click.Choice(["a", "b"]), default=None,
+              help="Who takes the first turn (default: the partners take turns, session by session).")
+@click.option("--set", "question_set", type=click.IntRange(1, 20), default=None,
+              help="Which set of a rotating exercise to play (default: the next one, from the history).")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also say on stderr everything the listener heard, and why what was not taken as a "
                    "command was not.")
 @session_options
-def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale: float, trace: Path | None,
-         dirs: tuple[Path, ...], verbose: bool, **given: object) -> None:
+def play(exercise: str, first: str | None, question_set: int | None, text: bool, listen: bool | None,
+         time_scale: float, trace: Path | None, dirs: tuple[Path, ...], verbose: bool, **given: object) -> None:
     """Play an exercise, step by step, through the speaker, listening for voice commands.
 
     EXERCISE is an exercise id (see 'voiceguide list') or a path to a script file.
@@ -80,7 +82,7 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     When stdin is not a terminal, each line is a command word (next, pause, resume,
     repeat, back, stop), handed in each time the session waits for someone to speak.
     """
-    from voiceguide import library
+    from voiceguide import library, nextsession
     from voiceguide.errors import VoiceguideError
     from voiceguide.session import (assemble, attach_button, attach_listener, attach_stdin, is_preview, pack_for, run,
                                     voice_lost)
@@ -91,14 +93,17 @@ def play(exercise: str, first: str, text: bool, listen: bool | None, time_scale:
     if entry is not None and entry.shadows is not None:
         click.echo(printable(f"voiceguide: playing your {entry.path}, not the built-in {exercise!r} it replaces"), err=True)
     listening = listen if listen is not None else not text
-    options = SessionOptions(text=text, listen=listening, time_scale=time_scale, trace=trace, first=first)  # type: ignore[arg-type]
+    rotation = None if question_set is None else question_set - 1
+    options = SessionOptions(text=text, listen=listening, time_scale=time_scale, trace=trace, first=first,  # type: ignore[arg-type]
+                             rotation=rotation)
     speaker = None
     if not text:
         from voiceguide.speaker import Speaker
 
         speaker = Speaker(settings, pack_for(ex, settings))
     try:
-        parts = assemble(ex, settings, options, output_factory=speaker.output if speaker else None)
+        parts = assemble(ex, settings, options, output_factory=speaker.output if speaker else None,
+                         past=nextsession.past_sessions())
     except (OSError, VoiceguideError) as exc:
         if speaker is not None:
             speaker.close()

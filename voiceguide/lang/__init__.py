@@ -30,7 +30,14 @@ class SystemLines:
     mic_lost: str
     mic_back: str
     mic_test: str  # `voiceguide mic-test` asks for a command
+    safety: str  # said on a couple's first session, under "help", and from the menu
+    end_early: str  # how to end a turn before its time is up: said once, before the first timed turn
     button_help: str = ""  # added to `help` when a button is configured: its default mapping
+
+    @property
+    def spoken_help(self) -> str:
+        """What "help" says during a session: the commands, and the safety line again."""
+        return f"{self.help} {self.safety}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class MenuLines:
     another: str
     goodbye: str
     help: str
+    about: str  # the menu item that says the safety line again
     button_offer: str = ""  # with a button: after the offer, what a press takes ({title})
     button_help: str = ""  # added to `help` when a button is configured
 
@@ -65,6 +73,9 @@ class LanguagePack:
     distractors: tuple[str, ...]
     lines: SystemLines
     menu: MenuLines
+    # How the guide thanks the couple (lower case, found anywhere in a line): the closing line
+    # already does, so `check` warns when a script's last line does too.
+    thanks: tuple[str, ...] = ()
 
     def phrases(self) -> list[str]:
         """Every command phrase, in command order."""
@@ -102,6 +113,7 @@ def load_pack(code: str) -> LanguagePack:
         distractors=tuple(str(w) for w in data["distractors"]),
         lines=SystemLines(**data["lines"]),
         menu=_menu(data["menu"]),
+        thanks=tuple(str(w).lower() for w in data.get("thanks", ())),
     )
 
 

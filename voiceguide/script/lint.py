@@ -18,7 +18,7 @@ from voiceguide.lang import LanguagePack, load_pack
 from voiceguide.script.assets import AUDIO_SUFFIXES, resolve_audio
 from voiceguide.safeio import NotReadable, read_bytes
 from voiceguide.script.load import MAX_BYTES, Exercise, Problem, check_file, iter_steps
-from voiceguide.script.model import Clip, Pause, Say, Script, Timer, format_duration
+from voiceguide.script.model import Clip, Pause, Say, Script, Timer, format_duration, rotation_sizes
 from voiceguide.script.placeholders import placeholders
 from voiceguide.script.previews import is_marked
 from voiceguide.script.yamlread import Path as KeyPath
@@ -26,7 +26,7 @@ from voiceguide.timing import DEFAULT_RATE_WPM, exercise_seconds
 
 MAX_LINE_WORDS = 45  # one spoken step; longer is hard to hold in mind by ear
 MAX_SENTENCE_WORDS = 30  # one sentence
-DURATION_TOLERANCE = 0.25  # estimate vs `minutes:`
+DURATION_TOLERANCE = 0.10  # estimate vs `minutes:`
 LONG_TIMER_S = 120.0  # timers this long or longer want a `warn:` cue
 TURN_TOLERANCE_S = 1.0  # floor time per partner outside `turns` may differ by this much
 MAX_AUDIO_SCAN = 500  # files looked at when searching a script's folder for unused audio
@@ -71,17 +71,50 @@ def lint(exercise: Exercise, *, rate_wpm: float = DEFAULT_RATE_WPM) -> list[Prob
                                       "end; add one, for example 'warn: 30s'")
 
     problems.extend(_unequal_turns(exercise))
+    if pack is not None and pack.thanks:
+        problems.extend(_thanks_twice(exercise, pack))
 
     if script.minutes is not None:
-        estimate = exercise_seconds(exercise, rate_wpm, pack) / 60.0
-        off = abs(estimate - script.minutes) / script.minutes
-        if off > DURATION_TOLERANCE:
-            warn(
-                ("minutes",),
-                f"the estimated length is about {format_duration(estimate * 60)}, {off:.0%} away from "
-                f"'minutes: {script.minutes:g}' (more than {DURATION_TOLERANCE:.0%}); change the timers or 'minutes'",
-            )
+        for rotation in range(_variants(script)):
+            estimate = exercise_seconds(exercise, rate_wpm, pack, rotation=rotation) / 60.0
+            off = abs(estimate - script.minutes) / script.minutes
+            if off > DURATION_TOLERANCE:
+                which = f" with set {rotation + 1} of its 'rotate' steps" if _variants(script) > 1 else ""
+                warn(
+                    ("minutes",),
+                    f"the estimated length{which} is about {format_duration(estimate * 60)}, {off:.0%} away from "
+                    f"'minutes: {script.minutes:g}' (more than {DURATION_TOLERANCE:.0%}); change the timers or 'minutes'",
+                )
     return problems
+
+
+def _thanks_twice(exercise: Exercise, pack: LanguagePack) -> list[Problem]:
+    """The guide's closing line thanks both partners after every session; a script whose last
+    line thanks them as well has them thanked twice in a row."""
+    problems: list[Problem] = []
+    for rotation in range(_variants(exercise.script)):
+        last = None
+        for at, where, step, inside in iter_steps(exercise.script, rotation):
+            if isinstance(step, Say):  # a line inside turns speaks to one partner, never the closing
+                last = None if inside else (at, where, step.say)
+        if last is None:
+            continue
+        at, where, text = last
+        if any(word in text.lower() for word in pack.thanks):
+            problem = Problem(
+                str(exercise.path), exercise.line_of(at + ("say",)),
+                f"{where}: the last line thanks the couple, and the guide's closing line will thank them "
+                "too; end on something else so they are thanked once",
+                warning=True,
+            )
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
+def _variants(script: Script) -> int:
+    """How many sessions it takes to hear every set of every `rotate` step (1 without any)."""
+    return max(rotation_sizes(script), default=1)
 
 
 def _spoken(script: Script) -> Iterator[tuple[KeyPath, str, str, str]]:
@@ -147,12 +180,20 @@ def _unequal_turns(exercise: Exercise) -> list[Problem]:
     begin.") gives that partner the floor, and every timer and pause after it, until the next
     `say`, counts as their time. The two totals must match.
     """
+    problems: list[Problem] = []
+    for rotation in range(_variants(exercise.script)):
+        problems += [p for p in _unequal_in(exercise, rotation) if p not in problems]
+    return problems
+
+
+def _unequal_in(exercise: Exercise, rotation: int) -> list[Problem]:
+    """`_unequal_turns` for the session that plays each `rotate` step's set number `rotation`."""
     name = str(exercise.path)
     problems: list[Problem] = []
     floor: dict[str, float] = {"a": 0.0, "b": 0.0}
     first_at: dict[str, KeyPath] = {}
     holder: str | None = None
-    for at, where, step, inside in iter_steps(exercise.script):
+    for at, where, step, inside in iter_steps(exercise.script, rotation):
         if inside:
             holder = None
             if isinstance(step, Say):

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from voiceguide.errors import ScriptError
 from voiceguide.safeio import NotReadable, read_bytes
 from voiceguide.script.assets import audio_path_problem, resolve_audio
-from voiceguide.script.model import KIND_KEYS, STEP_KEYS, Say, Script, Timer, Turns, Wait, _Step
+from voiceguide.script.model import KIND_KEYS, STEP_KEYS, Rotate, Say, Script, Timer, Turns, Wait, _Step
 from voiceguide.script.placeholders import (
     PARTNER_NAMES,
     TURN_NAMES,
@@ -178,7 +178,8 @@ def _check_data(data: Any, lines: Mapping[KeyPath, int], path: Path) -> tuple[Ex
     return Exercise(script=script, path=path, lines=dict(lines)), problems
 
 
-def _check_step(raw: Any, at: KeyPath, where: str, report: Any, *, folder: Path, inside_turns: bool) -> _Step | None:
+def _check_step(raw: Any, at: KeyPath, where: str, report: Any, *, folder: Path, inside_turns: bool,
+                inside_rotate: bool = False) -> _Step | None:
     if not isinstance(raw, dict):
         report(at, f"{where} must be a mapping such as 'say: ...' or 'pause: 5s', not {_kind(raw)}")
         return None
@@ -191,9 +192,16 @@ def _check_step(raw: Any, at: KeyPath, where: str, report: Any, *, folder: Path,
     if kind == "turns" and inside_turns:
         report(at + ("turns",), f"{where} is a 'turns' block inside a 'turns' block; turns cannot be nested")
         return None
+    if kind == "rotate" and (inside_turns or inside_rotate):
+        block = "'turns' block" if inside_turns else "'rotate' set"
+        report(at + ("rotate",), f"{where} is a 'rotate' step inside a {block}; a 'rotate' step can only be "
+                                 "one of the exercise's own steps")
+        return None
     model = KIND_KEYS[kind]
     if kind == "turns":
         return _check_turns(raw, at, where, report, folder)
+    if kind == "rotate":
+        return _check_rotate(raw, at, where, report, folder)
     try:
         step = model.model_validate(raw)
     except ValidationError as exc:
@@ -239,6 +247,55 @@ def _check_turns(raw: dict[str, Any], at: KeyPath, where: str, report: Any, fold
     return turns if ok else None
 
 
+def _check_rotate(raw: dict[str, Any], at: KeyPath, where: str, report: Any, folder: Path) -> _Step | None:
+    """Each set's steps are checked like the exercise's own (turns allowed), then the whole."""
+    body = raw.get("rotate")
+    ok = True
+    for key in (k for k in raw if k != "rotate"):
+        report(at + (key,), f"unknown key '{key}' in {where} (rotate); a rotate step holds only 'rotate:', "
+                            "a list of sets, each with its own 'steps:'")
+        ok = False
+    if not isinstance(body, list):
+        report(at + ("rotate",), f"'rotate' in {where} must be a list of sets, each with its own 'steps:', "
+                                 f"not {_kind(body)}")
+        return None
+    if len(body) < 2:
+        report(at + ("rotate",), f"'rotate' in {where} needs at least two sets (one is played per session, "
+                                 f"in turn), not {len(body)}")
+        ok = False
+    sets: list[Any] = []
+    for k, item in enumerate(body):
+        if not isinstance(item, dict):
+            report(at + ("rotate", k), f"set {k + 1} in {where} (rotate) must be a mapping with 'steps:', "
+                                       f"not {_kind(item)}")
+            ok = False
+            continue
+        inner_raw = item.get("steps")
+        if not isinstance(inner_raw, list):
+            sets.append(item)  # the model reports what is wrong with it
+            continue
+        inner: list[_Step] = []
+        for j, step_raw in enumerate(inner_raw):
+            step = _check_step(step_raw, at + ("rotate", k, "steps", j), f"step {j + 1} of set {k + 1} in {where}",
+                               report, folder=folder, inside_turns=False, inside_rotate=True)
+            if step is None:
+                ok = False
+            else:
+                inner.append(step)
+        stand_in = bool(inner_raw) and len(inner) != len(inner_raw)
+        sets.append({**item, "steps": [Wait(wait="next")] if stand_in else inner})
+    try:
+        rotate = Rotate.model_validate({"rotate": sets})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if (len(loc) > 3 and loc[2] == "steps") or (len(loc) == 1 and err["type"] == "too_short"):
+                continue  # a step's own problem, or too few sets: reported above
+            report(at + loc, _message(err, f"{where} (rotate)", Rotate))
+        return None
+    return rotate if ok else None
+
+
 def _check_references(step: _Step, at: KeyPath, where: str, in_turns: bool, folder: Path, report: Any) -> bool:
     """Placeholders and audio files: what the model alone cannot know. True when all is well."""
     ok = True
@@ -273,15 +330,26 @@ def _check_references(step: _Step, at: KeyPath, where: str, in_turns: bool, fold
     return ok
 
 
-def iter_steps(script: Script):
-    """(key path, 'step N' words, step, inside turns?) for every step, turns bodies included."""
+def iter_steps(script: Script, rotation: int | None = None):
+    """(key path, 'step N' words, step, inside turns?) for every step, turns bodies included, and
+    the steps of every `rotate` set; with `rotation`, only the set a session with that number plays."""
     for i, step in enumerate(script.steps):
         at = ("steps", i)
-        if isinstance(step, Turns):
-            for j, inner in enumerate(step.turns.steps):
-                yield at + ("turns", "steps", j), f"step {j + 1} of the turns in step {i + 1}", inner, True
+        if isinstance(step, Rotate):
+            chosen = range(len(step.rotate)) if rotation is None else [rotation % len(step.rotate)]
+            for k in chosen:
+                for j, inner in enumerate(step.rotate[k].steps):
+                    yield from _iter_one(inner, at + ("rotate", k, "steps", j), f"step {j + 1} of set {k + 1} in step {i + 1}")
         else:
-            yield at, f"step {i + 1}", step, False
+            yield from _iter_one(step, at, f"step {i + 1}")
+
+
+def _iter_one(step: _Step, at: KeyPath, where: str):
+    if isinstance(step, Turns):
+        for j, inner in enumerate(step.turns.steps):
+            yield at + ("turns", "steps", j), f"step {j + 1} of the turns in {where}", inner, True
+    else:
+        yield at, where, step, False
 
 
 def _texts(step: _Step) -> list[tuple[str, str]]:
@@ -337,6 +405,8 @@ def _message(err: Mapping[str, Any], where: str, model: type, present: Mapping[s
             parent = loc[-2] if len(loc) > 1 else ""
             if parent == "turns":
                 allowed = ("order", "steps")
+            elif parent == "rotate":
+                allowed = ("steps",)
         guess = did_you_mean(key, [a for a in allowed if a not in (present or {})])
         return f"unknown key '{key}' in {where}; {guess + ' ' if guess else ''}allowed here: {', '.join(allowed)}"
     if typ == "missing":

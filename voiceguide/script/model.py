@@ -145,7 +145,25 @@ class Turns(_Step):
     turns: Annotated[TurnsBody, Field(description="Steps run once for each partner: order and steps.")]
 
 
-AnyStep = Union[Say, Pause, Timer, Wait, Clip, Turns]
+class RotateSet(_Step):
+    """One of a `rotate` step's alternatives: the steps said in its place in one session."""
+
+    steps: Annotated[list[Union[Say, Pause, Timer, Wait, Clip, Turns]],
+                     Field(min_length=1, description="The steps of this set (turns allowed, no rotate inside).")]
+
+
+class Rotate(_Step):
+    """Alternative blocks of steps, one per session in turn, so that the same exercise brings new
+    questions the next time (chosen by how many times the couple has completed it before)."""
+
+    rotate: Annotated[
+        list[RotateSet],
+        Field(min_length=2, max_length=20,
+              description="Two or more sets, each with its own 'steps'; one is played per session, in turn."),
+    ]
+
+
+AnyStep = Union[Say, Pause, Timer, Wait, Clip, Turns, Rotate]
 
 # The key that names each step kind; checked in this order (a `say` may also carry `audio`/`wait`).
 KIND_KEYS: dict[str, type[_Step]] = {
@@ -153,6 +171,7 @@ KIND_KEYS: dict[str, type[_Step]] = {
     "pause": Pause,
     "timer": Timer,
     "turns": Turns,
+    "rotate": Rotate,
     "audio": Clip,
     "wait": Wait,
 }
@@ -171,9 +190,18 @@ class Script(BaseModel):
         Annotated[float, Field(gt=0, le=240)] | None,
         Field(description="The intended length in minutes; 'check' warns when the estimate is far from it."),
     ] = None
+    depth: Annotated[
+        Literal["light", "medium", "deep"],
+        Field(description="How much the exercise asks of the couple; the voice menu offers light ones first."),
+    ] = "medium"
     steps: Annotated[list[AnyStep], Field(min_length=1, description="The steps, spoken and timed in order.")]
 
 
 STEP_KEYS: dict[type[_Step], tuple[str, ...]] = {
-    cls: tuple(cls.model_fields) for cls in (Say, Pause, Timer, Wait, Clip, Turns)
+    cls: tuple(cls.model_fields) for cls in (Say, Pause, Timer, Wait, Clip, Turns, Rotate)
 }
+
+
+def rotation_sizes(script: Script) -> list[int]:
+    """How many sets each `rotate` step has, in order (empty when the script has none)."""
+    return [len(step.rotate) for step in script.steps if isinstance(step, Rotate)]

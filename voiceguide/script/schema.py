@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from voiceguide.script.model import Clip, Pause, Say, Script, Timer, Turns, Wait
+from voiceguide.script.model import Clip, Pause, Rotate, Say, Script, Timer, Turns, Wait
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -40,6 +40,13 @@ _SNIPPETS: dict[str, list[dict[str, Any]]] = {
                     ],
                 }
             },
+        }
+    ],
+    Rotate.__name__: [
+        {
+            "label": "rotate",
+            "description": "Sets of steps taken in turn, one set per session",
+            "body": {"rotate": [{"steps": [{"say": "${1:The first set.}"}]}, {"steps": [{"say": "${2:The second set.}"}]}]},
         }
     ],
 }
