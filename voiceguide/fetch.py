@@ -159,10 +159,7 @@ def _fetch_once(url: str, partial: Partial, meta: dict[str, Any] | None, limits:
                 raise _StartOver
             mode = "ab"
         elif response.status == 200:
-            have, mode = 0, "wb"
-            total = length
-            partial.discard()
-            partial.remember(url, total, response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            have, mode, total = 0, "wb", length
         else:
             raise Interrupted(f"download failed: {url}: unexpected HTTP {response.status}")
         if total is not None and total > limits.max_bytes:
@@ -171,6 +168,9 @@ def _fetch_once(url: str, partial: Partial, meta: dict[str, Any] | None, limits:
                            f"archive can be ({_mib(limits.max_bytes)})")
         if total is not None:
             check_space(partial.data.parent, total - have)
+        if mode == "wb":
+            partial.discard()
+            partial.remember(url, total, response.headers.get("ETag"), response.headers.get("Last-Modified"))
         _copy(response, partial, mode, have, total, url, limits, progress)
 
 
