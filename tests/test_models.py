@@ -241,3 +241,18 @@ def test_listen_without_a_model_is_one_line(data: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(cli, ["listen", "--wav", str(wav), "--lang", "en"])
     assert result.exit_code == 1
     assert result.output == "voiceguide: no speech model for English (en). To get one, run: voiceguide model download en\n"
+
+
+def test_model_list_names_each_language_without_a_model_and_the_command_that_fetches_it(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(models, "_package_model", lambda lang: None)
+    result = CliRunner().invoke(cli, ["model", "list"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["en   no model; get it with: voiceguide model download en",
+                                          "ko   no model; get it with: voiceguide model download ko"]
+    make_model(data / "en")
+    (data / "ko").mkdir()  # an empty folder is not a model: Korean still has none
+    rows = json.loads(CliRunner().invoke(cli, ["model", "list", "--json"]).stdout)
+    assert [r for r in rows if r["path"] is None] == [
+        {"lang": "ko", "path": None, "origin": None, "ok": False, "download": "voiceguide model download ko"}]
+    assert {"lang": "en", "path": str(data / "en"), "origin": "data folder", "ok": True} in rows

@@ -84,9 +84,14 @@ def find(lang: str, explicit: str | None = None) -> FoundModel | None:
     return None
 
 
+def download_command(lang: str) -> str | None:
+    """The exact command that fetches the official model for `lang`, if there is one."""
+    return f"voiceguide model download {lang}" if lang in OFFICIAL else None
+
+
 def how_to_get(lang: str) -> str:
-    return (f"To get one, run: voiceguide model download {lang}" if lang in OFFICIAL
-            else "Give a Vosk model folder with --model.")
+    command = download_command(lang)
+    return f"To get one, run: {command}" if command else "Give a Vosk model folder with --model."
 
 
 # ---- download ---------------------------------------------------------------------------------
