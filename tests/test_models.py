@@ -256,3 +256,14 @@ def test_model_list_names_each_language_without_a_model_and_the_command_that_fet
     assert [r for r in rows if r["path"] is None] == [
         {"lang": "ko", "path": None, "origin": None, "ok": False, "download": "voiceguide model download ko"}]
     assert {"lang": "en", "path": str(data / "en"), "origin": "data folder", "ok": True} in rows
+
+
+def test_download_cli_proves_the_model_loads_and_says_when_it_does_not(data: Path, server: Server,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("vosk")
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+    result = CliRunner().invoke(cli, ["model", "download", "en", "--url", server.url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(data / "en")  # the fake model is installed, but Vosk cannot load it:
+    assert "warning: Vosk could not load the downloaded model" in result.stderr

@@ -246,7 +246,11 @@ def model_download(lang: str, url: str | None) -> None:
         return b
 
     path = models.download(lang, url, progress_factory=bar)
+    from voiceguide.listen import probe
     from voiceguide.listen.modelview import grammar_view
 
-    grammar_view(path)  # made now, not in the first session's first seconds (see modelview.py)
+    # Both made now, not in the first session's first seconds (see modelview.py and probe.py).
+    if not any(probe.loads(folder) for folder in dict.fromkeys([grammar_view(path), path])):
+        click.echo(f"voiceguide: warning: Vosk could not load the downloaded model in {path}; "
+                   "voice commands stay off with it", err=True)
     click.echo(str(path))
