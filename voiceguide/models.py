@@ -141,6 +141,9 @@ def download(lang: str, url: str | None = None, *, progress_factory: Callable[[i
             partial.discard()
             hint = "; run the download again" if isinstance(exc, unzip.Damaged) else ""
             raise VoiceguideError(f"{exc}{hint}") from None
+        except OSError as exc:  # a full disk while downloading: what arrived is kept, to resume
+            raise VoiceguideError(f"could not write the download into {root}: {exc.strerror or exc}; "
+                                  "run the same command again to resume") from None
         partial.discard()
     return model_dir
 

@@ -399,3 +399,70 @@ def test_an_archive_naming_a_path_outside_is_refused(name: str, tmp_path: Path, 
         models.download("en", server.url, dest_root=root)
     assert sorted(p.name for p in root.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "sentinel"]
+
+
+# ---- what a try that was killed leaves ----------------------------------------------------------
+
+
+def test_leftovers_of_a_killed_unpack_are_cleared(home: Path, server: Server) -> None:
+    root = models_dir(home)
+    (root / ".en-k1ll3d" / "vosk-model" / "am").mkdir(parents=True)
+    (root / ".en-k1ll3d" / "vosk-model" / "am" / "final.mdl").write_bytes(b"half")
+    (root / ".en-old-k1ll3d" / "model").mkdir(parents=True)
+    ran = run_cli("model", "download", "en", env=env(home, server.url))
+    assert ran.returncode == 0, ran.stderr
+    assert entries(home) == ["en"]
+
+
+def test_a_whole_download_killed_before_its_unpack_is_unpacked_without_fetching_it_again(
+        home: Path, server: Server) -> None:
+    body = model_zip()
+    root = models_dir(home)
+    root.mkdir(parents=True)
+    (root / ".en.zip.part").write_bytes(body)
+    (root / ".en.zip.part.json").write_text(json.dumps({"url": server.url, "total": len(body), "etag": '"v1"',
+                                                        "modified": None}))
+    server.handle = Server.serve(body)
+    ran = run_cli("model", "download", "en", env=env(home, server.url))
+    assert ran.returncode == 0, ran.stderr
+    assert [r["range"] for r in server.requests] == [f"bytes={len(body)}-"]  # the 416, verified: complete
+    assert entries(home) == ["en"]
+
+
+def test_a_full_disk_while_downloading_is_a_message_and_keeps_what_arrived(
+        tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, f: object) -> None:
+            self.f = f
+            self.written = 0
+
+        def write(self, data: bytes) -> int:
+            if self.written + len(data) > 100_000:
+                raise OSError(28, "No space left on device")
+            self.written += len(data)
+            return self.f.write(data)  # type: ignore[attr-defined, no-any-return]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.f, name)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()  # type: ignore[attr-defined]
+
+    def fdopen(fd: int, mode: str = "r", *args: object, **kwargs: object) -> object:
+        f = real_fdopen(fd, mode, *args, **kwargs)  # type: ignore[call-overload]
+        return FullDisk(f) if mode in ("wb", "ab") else f
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fetch.os, "fdopen", fdopen)
+        with pytest.raises(VoiceguideError, match="No space left on device; run the same command again to resume"):
+            models.download("en", server.url, dest_root=tmp_path / "m")
+    assert 0 < (tmp_path / "m" / ".en.zip.part").stat().st_size <= 100_000
+    assert models.looks_like_model(models.download("en", server.url, dest_root=tmp_path / "m"))
+    assert server.requests[-1]["range"] is not None  # resumed
