@@ -16,16 +16,18 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
-import time
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.safeio import MIB, NotReadable, read_bytes
 
 ProgressFactory = Callable[[int | None, int], Any]  # (total or None, bytes already there) -> a bar
@@ -103,12 +105,99 @@ def _remove(path: Path) -> None:
         pass
 
 
+class _Watchdog:
+    """Cuts the connection when less than `min_bytes` arrive in a window of `window` seconds, from
+    the request on: a server that dribbles its headers or its body a byte at a time keeps every
+    single read within its timeout, so only a clock over the whole can see it makes no progress."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.fired = False
+        self._sock: socket.socket | None = None
+        self._got = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="download watchdog", daemon=True)
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def attach(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                self._cut()
+
+    def feed(self, n: int) -> None:
+        with self._lock:
+            self._got += n
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.limits.window):
+            with self._lock:
+                got, self._got = self._got, 0
+                if got < self.limits.min_bytes:
+                    self.fired = True
+                    self._cut()
+                    return
+
+    def _cut(self) -> None:
+        """Shut the socket down under the reader's feet: its blocked read returns at once. The
+        plain socket's own shutdown, so a TLS reader sees a closed connection, not a torn object."""
+        if self._sock is not None:
+            try:
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    """urllib as usual (proxies, redirects, TLS), with every connection handed to the watchdog."""
+
+    def watched(cls: type[http.client.HTTPConnection]) -> Callable[..., http.client.HTTPConnection]:
+        def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            conn = cls(host, **kwargs)
+            connect = conn.connect
+
+            def connect_watched() -> None:
+                connect()
+                watchdog.attach(conn.sock)
+
+            conn.connect = connect_watched  # type: ignore[method-assign]
+            return conn
+
+        return make
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(watched(http.client.HTTPConnection), req)  # type: ignore[no-any-return]
+
+    class Secure(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(watched(http.client.HTTPSConnection), req,  # type: ignore[no-any-return]
+                                context=self._context, check_hostname=self._check_hostname)  # type: ignore[attr-defined]
+
+    opener = urllib.request.OpenerDirector()  # no file:, ftp: or data: handlers: a redirect there fails
+    for handler in (urllib.request.ProxyHandler(), urllib.request.UnknownHandler(), Plain(), Secure(),
+                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPRedirectHandler(),
+                    urllib.request.HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    return opener
+
+
 def fetch(url: str, partial: Partial, *, limits: Limits = Limits(), progress: ProgressFactory | None = None) -> None:
     """Bring the whole of `url` into `partial.data`, resuming what a try of the same URL left.
 
     A resume the server does not answer as asked (another range, another length, a 416 for a
     partial file that is not the whole) is not trusted: the partial is dropped and the file
     fetched from the start, once."""
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise BadInput(f"download refused: {_short(url)!r} is not an http or https URL")
     meta = partial.recall(url)
     if meta is None:
         partial.discard()  # a partial file from another URL, or one we cannot vouch for
@@ -138,17 +227,30 @@ def _fetch_once(url: str, partial: Partial, meta: dict[str, Any] | None, limits:
         if isinstance(validator, str) and validator.isprintable():
             headers["If-Range"] = validator
     request = urllib.request.Request(url, headers=headers)
-    try:
-        response = urllib.request.urlopen(request, timeout=min(limits.read_timeout, limits.window))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:
-            if _complete_per_416(exc.headers.get("Content-Range"), have, meta):
-                return
-            raise _StartOver from None
-        raise Interrupted(f"download failed: {url}: HTTP {exc.code} {_short(exc.reason)}") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise Interrupted(f"download failed: {url}: {_short(reason)}") from None
+    with _Watchdog(limits) as watchdog:
+        try:
+            response = _opener(watchdog).open(request, timeout=min(limits.read_timeout, limits.window))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:
+                if _complete_per_416(exc.headers.get("Content-Range"), have, meta):
+                    return
+                raise _StartOver from None
+            raise Interrupted(f"download failed: {url}: HTTP {exc.code} {_short(exc.reason)}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+            if watchdog.fired:
+                raise _stalled(url, limits) from None
+            reason = getattr(exc, "reason", exc)
+            raise Interrupted(f"download failed: {url}: {_short(reason)}") from None
+        _answer(response, url, partial, meta, have, limits, progress, watchdog)
+
+
+def _stalled(url: str, limits: Limits) -> Interrupted:
+    return Interrupted(f"download stalled: {url} sent less than {limits.min_bytes // 1024} KB in "
+                       f"{limits.window:g} s; run the same command again to resume")
+
+
+def _answer(response: http.client.HTTPResponse, url: str, partial: Partial, meta: dict[str, Any] | None,
+            have: int, limits: Limits, progress: ProgressFactory | None, watchdog: _Watchdog) -> None:
     with response:
         length = _content_length(response.headers, url)
         if response.status == 206 and have:
@@ -171,17 +273,16 @@ def _fetch_once(url: str, partial: Partial, meta: dict[str, Any] | None, limits:
         if mode == "wb":
             partial.discard()
             partial.remember(url, total, response.headers.get("ETag"), response.headers.get("Last-Modified"))
-        _copy(response, partial, mode, have, total, url, limits, progress)
+        _copy(response, partial, mode, have, total, url, limits, progress, watchdog)
 
 
 def _copy(response: http.client.HTTPResponse, partial: Partial, mode: str, have: int, total: int | None,
-          url: str, limits: Limits, progress: ProgressFactory | None) -> None:
+          url: str, limits: Limits, progress: ProgressFactory | None, watchdog: _Watchdog) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if mode == "ab" else os.O_TRUNC)
     fd = os.open(partial.data, flags, 0o644)
     bar = progress(total, have) if progress else None
     got = have
     head = b""
-    window_start, window_got = time.monotonic(), 0
     try:
         with os.fdopen(fd, mode) as out:
             if not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
@@ -189,11 +290,16 @@ def _copy(response: http.client.HTTPResponse, partial: Partial, mode: str, have:
             while True:
                 try:
                     chunk = response.read1(64 * 1024)
-                except (OSError, http.client.HTTPException, urllib.error.URLError) as exc:
+                except (OSError, http.client.HTTPException, urllib.error.URLError, ValueError) as exc:
+                    if watchdog.fired:
+                        raise _stalled(url, limits) from None
                     raise Interrupted(f"download interrupted ({_short(exc)}); "
                                       "run the same command again to resume") from None
                 if not chunk:
+                    if watchdog.fired:
+                        raise _stalled(url, limits)
                     break
+                watchdog.feed(len(chunk))
                 if have == 0 and len(head) < 512:
                     head += chunk[: 512 - len(head)]
                     _check_start(head, url, final=False)
@@ -204,13 +310,6 @@ def _copy(response: http.client.HTTPResponse, partial: Partial, mode: str, have:
                 out.write(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
-                now = time.monotonic()
-                window_got += len(chunk)
-                if now - window_start >= limits.window:
-                    if window_got < limits.min_bytes:
-                        raise Interrupted(f"download stalled: {url} sent only {window_got} bytes in "
-                                          f"{now - window_start:.0f} s; run the same command again to resume")
-                    window_start, window_got = now, 0
             if have == 0:
                 _check_start(head, url, final=True)
     except Unusable:

@@ -217,9 +217,17 @@ def dribble(r: http.server.BaseHTTPRequestHandler) -> None:
         r.wfile.flush()
 
 
-def test_a_dribbling_server_is_cut_off(tmp_path: Path, server: Server) -> None:
+def dribble_headers(r: http.server.BaseHTTPRequestHandler) -> None:
+    r.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(200):
+        time.sleep(0.1)
+        r.wfile.write(b"a")
+
+
+@pytest.mark.parametrize("handle", [dribble, dribble_headers], ids=["body", "headers"])
+def test_a_dribbling_server_is_cut_off(handle: Handler, tmp_path: Path, server: Server) -> None:
     """A byte every tenth of a second never trips a read timeout; the progress window does."""
-    server.handle = dribble
+    server.handle = handle
     outcome: list[BaseException | None] = []
 
     def run() -> None:
@@ -466,3 +474,20 @@ def test_a_full_disk_while_downloading_is_a_message_and_keeps_what_arrived(
     assert 0 < (tmp_path / "m" / ".en.zip.part").stat().st_size <= 100_000
     assert models.looks_like_model(models.download("en", server.url, dest_root=tmp_path / "m"))
     assert server.requests[-1]["range"] is not None  # resumed
+
+
+@pytest.mark.parametrize("url", ["file:///dev/zero", "ftp://127.0.0.1/m.zip", "data:,PK", "/etc/passwd", "REDIRECT"])
+def test_only_http_urls_are_fetched(url: str, home: Path, server: Server) -> None:
+    if url == "REDIRECT":
+        def redirect(r: http.server.BaseHTTPRequestHandler) -> None:
+            r.send_response(302)
+            r.send_header("Location", "file:///dev/zero")
+            r.send_header("Content-Length", "0")
+            r.end_headers()
+
+        server.handle = redirect
+        url = server.url
+    ran = run_cli("model", "download", "en", "--url", url, env=env(home), timeout=30)
+    assert ran.returncode in (1, 2), ran.stderr
+    assert ran.stderr.count("\n") == 1 and ("not an http or https URL" in ran.stderr or "download failed" in ran.stderr)
+    assert entries(home) == []
