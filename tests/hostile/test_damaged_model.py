@@ -108,3 +108,13 @@ def test_a_proof_is_made_once_and_again_when_the_model_changes(tmp_path: Path,
     assert not probe.loads(model, tmp_path / "views")
     assert len(probes) == 3
     assert len(list((tmp_path / "views" / "proofs").iterdir())) == 2
+
+
+def test_a_model_holding_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    model = linked_copy(korean_model(), tmp_path / "model")
+    (model / "ivector" / "final.ie").unlink()
+    os.mkfifo(model / "ivector" / "final.ie")  # Vosk would wait on it for ever
+    ran = run_cli("listen", "--wav", str(silence_wav(tmp_path / "quiet.wav")), "--fast", "--lang", "ko",
+                  "--model", str(model), env={"VOICEGUIDE_MODEL_CACHE": str(tmp_path / "views")}, timeout=60)
+    assert ran.returncode == 1, ran.stderr
+    assert ran.stderr == f"voiceguide: the speech model in {model} could not be loaded; it may be damaged\n"

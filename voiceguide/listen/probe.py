@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,10 @@ _PROVEN = b"loads\n"
 def loads(folder: Path, root: Path | None = None, timeout: float = TIMEOUT_S) -> bool:
     """Whether Vosk can load `folder` and listen with it without dying: remembered, or proven now
     in a child process (and then remembered)."""
-    key = fingerprint(folder)
+    try:
+        key = fingerprint(folder)
+    except NotAModel:
+        return False
     proof = (root or views_dir()) / "proofs" / key if key else None
     if proof is not None and _remembered(proof):
         return True
@@ -40,9 +44,14 @@ def loads(folder: Path, root: Path | None = None, timeout: float = TIMEOUT_S) ->
     return True
 
 
+class NotAModel(Exception):
+    """The folder holds something Vosk would hang on or read without end (a FIFO, a device)."""
+
+
 def fingerprint(folder: Path) -> str | None:
     """A key that changes whenever a file in the model does (followed through the links of a
-    view), or None when the folder cannot be walked within bounds."""
+    view), or None when the folder cannot be walked within bounds. NotAModel for a folder holding
+    a FIFO or a device: not worth a child process that would only hang on it."""
     try:
         folder = folder.resolve()
         lines = [f"{FORMAT} {_vosk_version()} {folder}"]
@@ -57,6 +66,8 @@ def fingerprint(folder: Path) -> str | None:
                     return None
                 path = Path(dirpath) / name
                 st = path.stat()
+                if not stat.S_ISREG(st.st_mode):
+                    raise NotAModel(path)
                 lines.append(f"{path.relative_to(folder)} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
     except (OSError, ValueError):
         return None
