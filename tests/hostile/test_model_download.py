@@ -135,6 +135,7 @@ def download_works_now(home: Path, server: Server) -> None:
     server.handle = Server.serve(model_zip())
     ran = run_cli("model", "download", "en", env=env(home, server.url))
     assert ran.returncode == 0, ran.stderr
+    assert "downloading en model" in ran.stderr  # the progress bar
     assert entries(home) == ["en"]
     assert models.looks_like_model(models_dir(home) / "en")
 
