@@ -10,6 +10,7 @@ are counted as they go (zipfile also stops each member at its declared size and 
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def unpack(archive: Path, into: Path, limits: Limits = Limits()) -> None:
     """Unpack `archive` into the existing, empty folder `into`."""
     into = into.resolve()
     try:
+        _check_directory(archive, limits)
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
             if len(members) > limits.max_members:
@@ -60,6 +62,29 @@ def unpack(archive: Path, into: Path, limits: Limits = Limits()) -> None:
         raise Damaged(f"the downloaded archive is damaged ({exc})") from None
     except OSError as exc:  # a full disk, or a name given twice
         raise VoiceguideError(f"could not unpack the model into {into}: {exc.strerror or exc}") from None
+
+
+def _check_directory(archive: Path, limits: Limits) -> None:
+    """Refuse an archive whose directory alone is too big, before zipfile reads all of it into
+    memory: a gigabyte of directory is millions of entries, and gigabytes of memory to list them."""
+    with open(archive, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - (22 + 65535)))
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return  # not a zip archive: zipfile says so
+        entries, directory = struct.unpack_from("<HL", tail, at + 10)
+        if (entries == 0xFFFF or directory == 0xFFFFFFFF) and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+            (offset,) = struct.unpack_from("<Q", tail, at - 12)  # the Zip64 end record holds the real counts
+            f.seek(offset)
+            record = f.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries, directory = struct.unpack_from("<QQ", record, 32)
+    if entries > limits.max_members or directory > limits.max_members * 4096:
+        raise Refused(f"the archive holds {entries} files, more than a speech model has "
+                      f"({limits.max_members}); it was not unpacked")
 
 
 def _target(into: Path, name: str) -> Path:

@@ -492,3 +492,19 @@ def test_only_http_urls_are_fetched(url: str, home: Path, server: Server) -> Non
     assert ran.returncode in (1, 2), ran.stderr
     assert ran.stderr.count("\n") == 1 and ("not an http or https URL" in ran.stderr or "download failed" in ran.stderr)
     assert entries(home) == []
+
+
+@pytest.mark.parametrize("zip64", [False, True])
+def test_an_archive_of_too_many_files_is_refused_before_its_directory_is_read(zip64: bool, tmp_path: Path) -> None:
+    """The end record claims a vast directory; zipfile would read it all into memory."""
+    archive = tmp_path / "many.zip"
+    if zip64:
+        record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 10**9, 10**9, 10**11, 0)
+        locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, 0, 1)
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+        archive.write_bytes(record + locator + end)
+    else:
+        archive.write_bytes(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 60000, 60000, 60000 * 50, 0, 0))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(unzip.Refused, match="more than a speech model has"):
+        unzip.unpack(archive, tmp_path / "out")
