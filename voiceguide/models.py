@@ -15,9 +15,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceguide import fetch, places, unzip
+from voiceguide import places
 from voiceguide.errors import BadInput, VoiceguideError
+
+if TYPE_CHECKING:  # the download's modules load only for a download: sessions only look models up
+    from voiceguide import fetch, unzip
 
 # The official small models (the only ones that honour a runtime grammar).
 OFFICIAL = {
@@ -114,12 +118,14 @@ def language(lang: str) -> str:
 
 def download(lang: str, url: str | None = None, *, progress_factory: Callable[[int | None, int], object] | None = None,
              dest_root: Path | None = None, timeout: float = 30.0, limits: fetch.Limits | None = None,
-             unpack_limits: unzip.Limits = unzip.Limits()) -> Path:
+             unpack_limits: unzip.Limits | None = None) -> Path:
     """Fetch the model zip (resuming a broken download of the same URL), check it, unpack it
     atomically into `<data>/models/<lang>`. Returns the model folder.
 
     Whatever fails, what is left is either nothing or a partial file the next try resumes; a
     leftover of a try that was killed is cleared by the next one."""
+    from voiceguide import fetch, unzip
+
     lang = language(lang)
     url = url or os.environ.get(URL_ENV) or OFFICIAL.get(lang)
     if url is None:
@@ -136,7 +142,7 @@ def download(lang: str, url: str | None = None, *, progress_factory: Callable[[i
         partial = fetch.Partial(_inside(root, f".{lang}.zip.part"), _inside(root, f".{lang}.zip.part.json"))
         try:
             fetch.fetch(url, partial, limits=limits, progress=progress_factory)
-            model_dir = _unpack(partial.data, root, lang, unpack_limits)
+            model_dir = _unpack(partial.data, root, lang, unpack_limits or unzip.Limits())
         except (unzip.Damaged, unzip.Refused) as exc:
             partial.discard()
             hint = "; run the download again" if isinstance(exc, unzip.Damaged) else ""
@@ -186,6 +192,8 @@ def _clear_leftovers(root: Path, lang: str) -> None:
 
 
 def _unpack(archive: Path, root: Path, lang: str, limits: unzip.Limits) -> Path:
+    from voiceguide import unzip
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{lang}-", dir=root))
     old = None
     try:
