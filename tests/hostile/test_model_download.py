@@ -25,10 +25,10 @@ from voiceguide.errors import VoiceguideError
 GIB = 1024**3
 
 
-def zip_bomb(size: int = 3 * GIB, name: str = "vosk-model-small-en/am/final.mdl") -> bytes:
+def zip_bomb(size: int = 3 * GIB, name: str = "vosk-model-small-en/am/final.mdl", declared: int | None = None) -> bytes:
     """A real zip of one member of `size` zero bytes, a few MB in all, with its true CRC: the
     deflate stream of one MiB of zeros after a full flush is the same every time, so it is made
-    once and repeated instead of compressing gigabytes."""
+    once and repeated instead of compressing gigabytes. `declared`: the size its headers claim."""
     block = bytes(1 << 20)
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
@@ -40,8 +40,9 @@ def zip_bomb(size: int = 3 * GIB, name: str = "vosk-model-small-en/am/final.mdl"
     for _ in range(n):
         crc = zlib.crc32(block, crc)
     raw = name.encode()
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), n * len(block), len(raw), 0)
-    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), n * len(block),
+    usize = n * len(block) if declared is None else declared
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), usize, len(raw), 0)
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), usize,
                           len(raw), 0, 0, 0, 0, 0, 0)
     head = local + raw + data
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(raw), len(head), 0)
@@ -178,14 +179,24 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(home: Path, server: S
     download_works_now(home, server)
 
 
-def test_a_bomb_that_lies_about_its_sizes_still_stops_at_the_limit(tmp_path: Path) -> None:
-    """Declared sizes are summed first; what is actually written is counted too."""
+def test_the_declared_sizes_are_held_to_the_limit_before_writing(tmp_path: Path) -> None:
     archive = tmp_path / "bomb.zip"
     archive.write_bytes(zip_bomb(64 * 1024 * 1024))
     (tmp_path / "out").mkdir()
     with pytest.raises(unzip.Refused, match="would unpack to 64 MB"):
         unzip.unpack(archive, tmp_path / "out", unzip.Limits(max_bytes=8 * 1024 * 1024))
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_bomb_that_understates_its_size_writes_no_more_than_it_declares(tmp_path: Path) -> None:
+    """64 MB of zeros declared as 1000 bytes: at most 1000 bytes are written, then it is damaged."""
+    archive = tmp_path / "bomb.zip"
+    archive.write_bytes(zip_bomb(64 * 1024 * 1024, declared=1000))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(unzip.Damaged, match="damaged"):
+        unzip.unpack(archive, tmp_path / "out", unzip.Limits(max_bytes=8 * 1024 * 1024))
+    written = [p.stat().st_size for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert sum(written) <= 1000
 
 
 def test_an_archive_over_the_size_limit_is_not_downloaded(tmp_path: Path, server: Server) -> None:
