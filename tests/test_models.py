@@ -93,20 +93,20 @@ def server() -> Iterator[Server]:
 
 
 def test_download_unpacks_the_model_into_the_data_folder(data: Path, server: Server) -> None:
-    path = models.download("xx", server.url)
-    assert path == data / "xx"
+    path = models.download("en", server.url)
+    assert path == data / "en"
     assert (path / "am" / "final.mdl").stat().st_size == 300_000 // 256 * 256
     assert models.looks_like_model(path)
-    assert sorted(p.name for p in data.iterdir()) == ["xx"]  # no partial files or temp dirs left
+    assert sorted(p.name for p in data.iterdir()) == ["en"]  # no partial files or temp dirs left
 
 
 def test_broken_download_resumes_with_a_range_request(data: Path, server: Server) -> None:
     server.cut_after = 100_000
     with pytest.raises(VoiceguideError, match="run the same command again to resume"):
-        models.download("xx", server.url, timeout=5)
-    assert (data / ".xx.zip.part").stat().st_size == 100_000
-    assert not (data / "xx").exists()  # nothing half-unpacked
-    path = models.download("xx", server.url)
+        models.download("en", server.url, timeout=5)
+    assert (data / ".en.zip.part").stat().st_size == 100_000
+    assert not (data / "en").exists()  # nothing half-unpacked
+    path = models.download("en", server.url)
     assert server.ranges == [None, "bytes=100000-"]
     assert models.looks_like_model(path)
 
@@ -117,11 +117,11 @@ def test_corrupt_archive_is_rejected_and_nothing_installed(data: Path) -> None:
     s = Server(bytes(body))
     try:
         with pytest.raises(VoiceguideError, match="damaged"):
-            models.download("xx", s.url)
+            models.download("en", s.url)
     finally:
         s.close()
-    assert not (data / "xx").exists()
-    assert not (data / ".xx.zip.part").exists()  # the next run starts clean
+    assert not (data / "en").exists()
+    assert not (data / ".en.zip.part").exists()  # the next run starts clean
 
 
 def test_an_archive_without_a_model_is_rejected(data: Path) -> None:
@@ -131,25 +131,25 @@ def test_an_archive_without_a_model_is_rejected(data: Path) -> None:
     s = Server(buf.getvalue())
     try:
         with pytest.raises(VoiceguideError, match="no Vosk model"):
-            models.download("xx", s.url)
+            models.download("en", s.url)
     finally:
         s.close()
-    assert not (data / "xx").exists()
+    assert not (data / "en").exists()
 
 
 def test_redownload_replaces_the_old_model(data: Path, server: Server) -> None:
-    make_model(data / "xx")
-    (data / "xx" / "old-file").write_text("old")
-    path = models.download("xx", server.url)
+    make_model(data / "en")
+    (data / "en" / "old-file").write_text("old")
+    path = models.download("en", server.url)
     assert not (path / "old-file").exists()
-    assert sorted(p.name for p in data.iterdir()) == ["xx"]
+    assert sorted(p.name for p in data.iterdir()) == ["en"]
 
 
 def test_download_cli_with_progress_and_env_url(data: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICEGUIDE_MODEL_URL", server.url)
-    result = CliRunner().invoke(cli, ["model", "download", "xx"])
+    result = CliRunner().invoke(cli, ["model", "download", "en"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == str(data / "xx")
+    assert result.stdout.strip() == str(data / "en")
 
 
 def test_download_cli_makes_the_models_grammar_view_too(data: Path, tmp_path: Path,
@@ -159,26 +159,26 @@ def test_download_cli_makes_the_models_grammar_view_too(data: Path, tmp_path: Pa
     server = Server(model_zip(extra={"graph/HCLr.fst": b"hcl", "graph/Gr.fst": lm_fst(WORDS)}))
     monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
     try:
-        result = CliRunner().invoke(cli, ["model", "download", "xx", "--url", server.url])
+        result = CliRunner().invoke(cli, ["model", "download", "en", "--url", server.url])
     finally:
         server.close()
     assert result.exit_code == 0, result.output
     [view] = (tmp_path / "views").iterdir()
     assert (view / "graph" / "words.txt").read_text(encoding="utf-8").startswith("<eps> 0\n")
-    assert (view / "am").resolve() == (data / "xx" / "am").resolve()
+    assert (view / "am").resolve() == (data / "en" / "am").resolve()
 
 
 def test_download_failure_is_one_clean_line(data: Path) -> None:
-    result = CliRunner().invoke(cli, ["model", "download", "xx", "--url", "http://127.0.0.1:9/none.zip"])
+    result = CliRunner().invoke(cli, ["model", "download", "en", "--url", "http://127.0.0.1:9/none.zip"])
     assert result.exit_code == 1
     assert result.output.startswith("voiceguide: download failed: http://127.0.0.1:9/none.zip")
     assert "Traceback" not in result.output
 
 
-def test_unknown_language_without_url(data: Path) -> None:
+def test_a_language_without_a_pack_is_refused(data: Path) -> None:
     result = CliRunner().invoke(cli, ["model", "download", "zz"])
     assert result.exit_code == 2
-    assert "no official model is known for 'zz'" in result.output
+    assert "no language pack for 'zz'" in result.output and "languages with a pack: en, ko" in result.output
 
 
 # ---- discovery --------------------------------------------------------------------------------
@@ -241,3 +241,29 @@ def test_listen_without_a_model_is_one_line(data: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(cli, ["listen", "--wav", str(wav), "--lang", "en"])
     assert result.exit_code == 1
     assert result.output == "voiceguide: no speech model for English (en). To get one, run: voiceguide model download en\n"
+
+
+def test_model_list_names_each_language_without_a_model_and_the_command_that_fetches_it(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(models, "_package_model", lambda lang: None)
+    result = CliRunner().invoke(cli, ["model", "list"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["en   no model; get it with: voiceguide model download en",
+                                          "ko   no model; get it with: voiceguide model download ko"]
+    make_model(data / "en")
+    (data / "ko").mkdir()  # an empty folder is not a model: Korean still has none
+    rows = json.loads(CliRunner().invoke(cli, ["model", "list", "--json"]).stdout)
+    assert [r for r in rows if r["path"] is None] == [
+        {"lang": "ko", "path": None, "origin": None, "ok": False, "download": "voiceguide model download ko"}]
+    assert {"lang": "en", "path": str(data / "en"), "origin": "data folder", "ok": True} in rows
+
+
+def test_download_cli_proves_the_model_loads_and_says_when_it_does_not(data: Path, server: Server,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("vosk")
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+    result = CliRunner().invoke(cli, ["model", "download", "en", "--url", server.url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(data / "en")  # the fake model is installed, but Vosk cannot load it:
+    assert "warning: Vosk could not load the downloaded model" in result.stderr

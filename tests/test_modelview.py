@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.listen import modelview
+from voiceguide.listen import modelview, probe
 from voiceguide.listen.modelview import EMPTY_FST, grammar_view, read_symbols, views_dir
 
 WORDS = [("<eps>", 0), ("다음", 7), ("멈춰", 3), ("!SIL", 9)]
@@ -209,9 +209,41 @@ def test_loading_a_model_goes_through_its_view(tmp_path: Path, monkeypatch: pyte
             return path
 
     monkeypatch.setitem(sys.modules, "vosk", FakeVosk)
+    monkeypatch.setattr(probe, "loads", lambda folder: True)  # the child would load the real Vosk
     fail_view = False
     assert recognizer.load_model(model) == str(modelview.grammar_view(model))
     tried.clear()
     fail_view = True
     assert recognizer.load_model(model) == str(model)
     assert len(tried) == 2
+
+
+def test_a_model_is_loaded_here_only_once_a_child_process_has_loaded_it(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged model kills the process that loads it: what the probe cannot load never reaches
+    Vosk in this process; the view failing its probe falls back to the model as it is."""
+    from voiceguide.listen import recognizer
+
+    model = fake_model(tmp_path / "model")
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+    loaded: list[str] = []
+
+    class FakeVosk:
+        @staticmethod
+        def SetLogLevel(level: int) -> None:  # noqa: N802  (Vosk's name)
+            pass
+
+        @staticmethod
+        def Model(path: str) -> str:  # noqa: N802
+            loaded.append(path)
+            return path
+
+    monkeypatch.setitem(sys.modules, "vosk", FakeVosk)
+    probed: list[Path] = []
+    monkeypatch.setattr(probe, "loads", lambda folder: probed.append(folder) or False)
+    with pytest.raises(recognizer.ModelProblem, match="could not be loaded; it may be damaged"):
+        recognizer.load_model(model)
+    assert loaded == [] and probed == [modelview.grammar_view(model), model]
+
+    monkeypatch.setattr(probe, "loads", lambda folder: folder == model)
+    assert recognizer.load_model(model) == str(model)

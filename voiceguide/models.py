@@ -7,19 +7,21 @@ user data folder (`<data>/models/<lang>`). Only `model download` ever opens a ne
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide import places
 from voiceguide.errors import BadInput, VoiceguideError
+
+if TYPE_CHECKING:  # the download's modules load only for a download: sessions only look models up
+    from voiceguide import fetch, unzip
 
 # The official small models (the only ones that honour a runtime grammar).
 OFFICIAL = {
@@ -86,9 +88,14 @@ def find(lang: str, explicit: str | None = None) -> FoundModel | None:
     return None
 
 
+def download_command(lang: str) -> str | None:
+    """The exact command that fetches the official model for `lang`, if there is one."""
+    return f"voiceguide model download {lang}" if lang in OFFICIAL else None
+
+
 def how_to_get(lang: str) -> str:
-    return (f"To get one, run: voiceguide model download {lang}" if lang in OFFICIAL
-            else "Give a Vosk model folder with --model.")
+    command = download_command(lang)
+    return f"To get one, run: {command}" if command else "Give a Vosk model folder with --model."
 
 
 # ---- download ---------------------------------------------------------------------------------
@@ -96,88 +103,118 @@ def how_to_get(lang: str) -> str:
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
+def language(lang: str) -> str:
+    """`lang` if it is the code of a language pack, else BadInput naming those there are. It is the
+    only part of a download's paths that comes from input, so nothing else may pass."""
+    from voiceguide.lang import available
+
+    codes = available()
+    if lang not in codes:
+        shown = lang if len(lang) <= 40 else lang[:39] + "…"
+        raise BadInput(f"no language pack for {shown!r}, so no speech model to download for it; "
+                       f"languages with a pack: {', '.join(codes)}")
+    return lang
+
+
 def download(lang: str, url: str | None = None, *, progress_factory: Callable[[int | None, int], object] | None = None,
-             dest_root: Path | None = None, timeout: float = 30.0) -> Path:
-    """Fetch the model zip (resuming a broken download), check it, unpack it atomically into
-    `<data>/models/<lang>`. Returns the model folder."""
+             dest_root: Path | None = None, timeout: float = 30.0, limits: fetch.Limits | None = None,
+             unpack_limits: unzip.Limits | None = None) -> Path:
+    """Fetch the model zip (resuming a broken download of the same URL), check it, unpack it
+    atomically into `<data>/models/<lang>`. Returns the model folder.
+
+    Whatever fails, what is left is either nothing or a partial file the next try resumes; a
+    leftover of a try that was killed is cleared by the next one."""
+    from voiceguide import fetch, unzip
+
+    lang = language(lang)
     url = url or os.environ.get(URL_ENV) or OFFICIAL.get(lang)
     if url is None:
         raise BadInput(f"no official model is known for {lang!r}; give one with --url")
+    limits = limits or fetch.Limits(read_timeout=timeout)
     root = dest_root or data_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    part = root / f".{lang}.zip.part"
-    _fetch(url, part, progress_factory, timeout)
     try:
-        model_dir = _unpack(part, root, lang)
-    except zipfile.BadZipFile as exc:
-        part.unlink(missing_ok=True)
-        raise VoiceguideError(f"the downloaded archive is damaged ({exc}); run the download again") from None
-    part.unlink(missing_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
+        root = root.resolve(strict=True)
+    except OSError as exc:
+        raise VoiceguideError(f"cannot make the models folder {root}: {exc.strerror or exc}") from None
+    with _lock(root, lang):
+        _clear_leftovers(root, lang)
+        partial = fetch.Partial(_inside(root, f".{lang}.zip.part"), _inside(root, f".{lang}.zip.part.json"))
+        try:
+            fetch.fetch(url, partial, limits=limits, progress=progress_factory)
+            model_dir = _unpack(partial.data, root, lang, unpack_limits or unzip.Limits())
+        except (unzip.Damaged, unzip.Refused) as exc:
+            partial.discard()
+            hint = "; run the download again" if isinstance(exc, unzip.Damaged) else ""
+            raise VoiceguideError(f"{exc}{hint}") from None
+        except OSError as exc:  # a full disk while downloading: what arrived is kept, to resume
+            raise VoiceguideError(f"could not write the download into {root}: {exc.strerror or exc}; "
+                                  "run the same command again to resume") from None
+        partial.discard()
     return model_dir
 
 
-def _fetch(url: str, part: Path, progress_factory: Callable[[int | None, int], object] | None, timeout: float) -> None:
-    have = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+def _inside(root: Path, name: str) -> Path:
+    """`root/name`, proven to be an entry of `root` itself (a resolved folder): `name` is one plain
+    component, so the path neither climbs out nor descends through a link. The entry itself may be a
+    link: it is only ever renamed or unlinked, never followed."""
+    path = root / name
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
+            or path.parent.resolve() != root):
+        raise VoiceguideError(f"refusing a path outside the models folder {root}: {name!r}")
+    return path
+
+
+@contextlib.contextmanager
+def _lock(root: Path, lang: str) -> Iterator[None]:
+    """One download at a time: two would append to the same partial file. The lock is on the
+    models folder itself, so no lock file is left behind."""
+    import fcntl
+
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:  # we already have all of it
-            return
-        raise VoiceguideError(f"download failed: {url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise VoiceguideError(f"download failed: {url}: {reason}") from None
-    with response:
-        if response.status == 206:
-            mode = "ab"
-        else:
-            have, mode = 0, "wb"
-        length = response.headers.get("Content-Length")
-        total = have + int(length) if length is not None else None
-        bar = progress_factory(total, have) if progress_factory else None
         try:
-            with open(part, mode) as out:
-                while True:
-                    try:
-                        chunk = response.read(64 * 1024)
-                    except (OSError, urllib.error.URLError) as exc:
-                        raise VoiceguideError(
-                            f"download interrupted ({exc}); run the same command again to resume") from None
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))  # type: ignore[attr-defined]
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)  # type: ignore[attr-defined]
-    if total is not None and part.stat().st_size < total:
-        raise VoiceguideError("download interrupted; run the same command again to resume")
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise VoiceguideError(f"another model download is running (into {root}); "
+                                  f"try the {lang} model again when it has ended") from None
+        yield
+    finally:
+        os.close(fd)
 
 
-def _unpack(archive: Path, root: Path, lang: str) -> Path:
-    with zipfile.ZipFile(archive) as zf:
-        bad = zf.testzip()
-        if bad is not None:
-            raise zipfile.BadZipFile(f"bad data in {bad}")
-        for name in zf.namelist():
-            if name.startswith("/") or ".." in Path(name).parts:
-                raise zipfile.BadZipFile(f"unsafe path {name!r}")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{lang}-", dir=root))
+def _clear_leftovers(root: Path, lang: str) -> None:
+    """Folders a killed unpack left behind (their names are ours: `.LANG-…`), so they do not fill
+    the disk one failed try at a time."""
+    for entry in root.iterdir():
+        if entry.name.startswith(f".{lang}-") and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(_inside(root, entry.name), ignore_errors=True)
+
+
+def _unpack(archive: Path, root: Path, lang: str, limits: unzip.Limits) -> Path:
+    from voiceguide import unzip
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{lang}-", dir=root))
+    old = None
+    try:
+        unzip.unpack(archive, tmp, limits)
+        model = _model_root(tmp)
+        if model is None:
+            raise unzip.Damaged("no Vosk model inside the archive (no 'am' folder)")
+        final = _inside(root, lang)
+        if final.exists() or final.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix=f".{lang}-old-", dir=root))
+            os.replace(final, old / "model")  # a link is moved as a link: what it points to is left alone
         try:
-            zf.extractall(tmp)
-            model = _model_root(tmp)
-            if model is None:
-                raise zipfile.BadZipFile("no Vosk model inside (no 'am' folder)")
-            final = root / lang
-            old = None
-            if final.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{lang}-old-", dir=root))
-                os.replace(final, old / "model")
             os.replace(model, final)  # atomic: the model appears whole or not at all
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            if old is not None:
+                os.replace(old / "model", final)  # the model there before stays
+            raise
+    except OSError as exc:
+        raise VoiceguideError(f"could not put the model in place in {root}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     return final
@@ -187,6 +224,6 @@ def _model_root(tree: Path) -> Path | None:
     if looks_like_model(tree):
         return tree
     for sub in sorted(tree.rglob("*")):
-        if sub.is_dir() and looks_like_model(sub):
+        if sub.is_dir() and not sub.is_symlink() and looks_like_model(sub):
             return sub
     return None

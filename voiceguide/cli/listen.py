@@ -206,25 +206,35 @@ def model() -> None:
 
 
 @model.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array (a language with no model: path null, and in 'download' the command "
+                   "that fetches it).")
 @click.option("--model", "explicit", help="Also show this model folder.")
 def model_list(as_json: bool, explicit: str | None) -> None:
-    """Show the models found, where, and for which language (first found is used)."""
+    """Show the models found, where, and for which language (first found is used), and each
+    language that has none, with the command that fetches it."""
     from voiceguide import models
+    from voiceguide.lang import available
 
     settings = build_settings({"model": explicit})
     found = models.find_all(settings.model)
-    rows = [{"lang": m.lang, "path": str(m.path), "origin": m.origin, "ok": models.looks_like_model(m.path)}
-            for m in found]
+    rows: list[dict[str, Any]] = [
+        {"lang": m.lang, "path": str(m.path), "origin": m.origin, "ok": models.looks_like_model(m.path)}
+        for m in found]
+    covered = {r["lang"] for r in rows if r["ok"]}
+    missing = [{"lang": code, "path": None, "origin": None, "ok": False, "download": models.download_command(code)}
+               for code in available() if code not in covered]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        click.echo(json.dumps(rows + missing, ensure_ascii=False))
         return
-    if not rows:
-        click.echo(f"no models found; get one with 'voiceguide model download LANG' (into {models.data_dir()})",
-                   err=True)
     for r in rows:
         state = "" if r["ok"] else "  (not a model folder)"
         click.echo(f"{r['lang'] or 'any':<4} {r['path']}  [{r['origin']}]{state}")
+    for r in missing:
+        how = f"get it with: {r['download']}" if r["download"] else "give a Vosk model folder with --model"
+        click.echo(f"{r['lang']:<4} no model; {how}")
+    if any(r["download"] for r in missing):
+        click.echo(f"(downloaded models go into {models.data_dir()})", err=True)
 
 
 @model.command("download")
@@ -246,7 +256,11 @@ def model_download(lang: str, url: str | None) -> None:
         return b
 
     path = models.download(lang, url, progress_factory=bar)
+    from voiceguide.listen import probe
     from voiceguide.listen.modelview import grammar_view
 
-    grammar_view(path)  # made now, not in the first session's first seconds (see modelview.py)
+    # Both made now, not in the first session's first seconds (see modelview.py and probe.py).
+    if not any(probe.loads(folder) for folder in dict.fromkeys([grammar_view(path), path])):
+        click.echo(f"voiceguide: warning: Vosk could not load the downloaded model in {path}; "
+                   "voice commands stay off with it", err=True)
     click.echo(str(path))

@@ -67,9 +67,12 @@ def load_model(path: Path) -> Any:
     if missing:
         raise ModelProblem(f"the speech model in {path} is incomplete (missing {', '.join(missing)}); "
                            "it may be damaged")
+    from voiceguide.listen import probe
     from voiceguide.listen.modelview import grammar_view
 
     for folder in dict.fromkeys([grammar_view(path), path]):  # the lean view first, if there is one
+        if not probe.loads(folder):  # a damaged model kills the process that loads it: a child tries first
+            continue
         try:
             return vosk.Model(str(folder))
         except Exception:  # noqa: BLE001, S112  (vosk raises a bare Exception for every failure)
