@@ -68,17 +68,23 @@ def test_the_ends_of_the_rate_range_are_taken(tmp_path: Path, rate: int) -> None
     assert WavSource(path).rate == rate
 
 
-def test_a_file_that_breaks_while_it_is_read_is_an_error_not_an_end(tmp_path: Path) -> None:
-    """A FLAC damaged in the middle: the reading thread died with a traceback, and the listener took
-    the end of the stream for the end of the file."""
-    good = tmp_path / "good.flac"
+def damaged_flac(folder: Path) -> Path:
+    """Ten seconds of noise as FLAC with 2000 bytes in its middle scrambled: it opens, and breaks
+    while it is read."""
+    good = folder / "good.flac"
     soundfile.write(good, (np.random.default_rng(0).standard_normal(160000) * 0.1).astype(np.float32), 16000,
                     format="FLAC")
     data = bytearray(good.read_bytes())
     middle = len(data) // 2
     data[middle : middle + 2000] = bytes((b * 7 + 3) & 255 for b in data[middle : middle + 2000])
-    bad = tmp_path / "bad.flac"
+    bad = folder / "bad.flac"
     bad.write_bytes(data)
+    return bad
+
+def test_a_file_that_breaks_while_it_is_read_is_an_error_not_an_end(tmp_path: Path) -> None:
+    """A FLAC damaged in the middle: the reading thread died with a traceback, and the listener took
+    the end of the stream for the end of the file."""
+    bad = damaged_flac(tmp_path)
     errors: list[VoiceguideError] = []
     listener = Listener(WavSource(bad, realtime=False), lambda rate: FakeRecognizer([], rate), Acceptor(KO.commands),
                         lambda d: None, on_error=errors.append, highpass=False, denoise=False)

@@ -188,12 +188,9 @@ def test_the_view_of_the_korean_model_hears_exactly_what_the_whole_model_hears(t
     assert any(whole["heard"]), "nothing was heard at all: the comparison would prove nothing"
 
 
-def test_loading_a_model_goes_through_its_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """load_model gives Vosk the view; if Vosk cannot load the view, the model as it is."""
-    from voiceguide.listen import recognizer
-
-    model = fake_model(tmp_path / "model")
-    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+def fake_vosk(monkeypatch: pytest.MonkeyPatch, fail=lambda path, n: False) -> list[str]:  # type: ignore[no-untyped-def]
+    """A stand-in for the vosk module whose Model records each folder it is given (and raises as
+    Vosk does where `fail(path, how_many_so_far)` says so); returns that record."""
     tried: list[str] = []
 
     class FakeVosk:
@@ -204,16 +201,25 @@ def test_loading_a_model_goes_through_its_view(tmp_path: Path, monkeypatch: pyte
         @staticmethod
         def Model(path: str) -> str:  # noqa: N802
             tried.append(path)
-            if len(tried) == 1 and "views" in path and fail_view:
+            if fail(path, len(tried)):
                 raise Exception("Failed to create a model")  # noqa: TRY002  (what vosk raises)
             return path
 
     monkeypatch.setitem(sys.modules, "vosk", FakeVosk)
+    return tried
+
+def test_loading_a_model_goes_through_its_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_model gives Vosk the view; if Vosk cannot load the view, the model as it is."""
+    from voiceguide.listen import recognizer
+
+    model = fake_model(tmp_path / "model")
+    monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
+    fail_view = [False]
+    tried = fake_vosk(monkeypatch, fail=lambda path, n: n == 1 and "views" in path and fail_view[0])
     monkeypatch.setattr(probe, "loads", lambda folder: True)  # the child would load the real Vosk
-    fail_view = False
     assert recognizer.load_model(model) == str(modelview.grammar_view(model))
     tried.clear()
-    fail_view = True
+    fail_view[0] = True
     assert recognizer.load_model(model) == str(model)
     assert len(tried) == 2
 
@@ -226,19 +232,7 @@ def test_a_model_is_loaded_here_only_once_a_child_process_has_loaded_it(tmp_path
 
     model = fake_model(tmp_path / "model")
     monkeypatch.setenv("VOICEGUIDE_MODEL_CACHE", str(tmp_path / "views"))
-    loaded: list[str] = []
-
-    class FakeVosk:
-        @staticmethod
-        def SetLogLevel(level: int) -> None:  # noqa: N802  (Vosk's name)
-            pass
-
-        @staticmethod
-        def Model(path: str) -> str:  # noqa: N802
-            loaded.append(path)
-            return path
-
-    monkeypatch.setitem(sys.modules, "vosk", FakeVosk)
+    loaded = fake_vosk(monkeypatch)
     probed: list[Path] = []
     monkeypatch.setattr(probe, "loads", lambda folder: probed.append(folder) or False)
     with pytest.raises(recognizer.ModelProblem, match="could not be loaded; it may be damaged"):

@@ -130,18 +130,10 @@ def test_listen_ends_with_an_error_when_the_file_breaks_mid_way(tmp_path: Path) 
     recording had simply ended."""
     from tests.listen_real import korean_model
 
-    import numpy as np
-    import soundfile
+    from tests.test_listen_failures import damaged_flac
 
     korean_model()
-    good = tmp_path / "good.flac"
-    soundfile.write(good, (np.random.default_rng(0).standard_normal(160000) * 0.1).astype(np.float32), 16000,
-                    format="FLAC")
-    data = bytearray(good.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + 2000] = bytes((b * 7 + 3) & 255 for b in data[middle : middle + 2000])
-    bad = tmp_path / "bad.flac"
-    bad.write_bytes(data)
+    bad = damaged_flac(tmp_path)
     ran = run_cli("listen", "--wav", str(bad), "--fast", "--lang", "ko", timeout=120)
     assert ran.returncode == 1
     assert ran.stderr.strip() == f"voiceguide: reading {bad} failed: LibsndfileError: Error : flac decoder lost sync."
