@@ -61,8 +61,9 @@ case "$bin_dir" in /*) ;; *) bin_dir="$PWD/$bin_dir" ;; esac
 # plugins that route to the sound server, libsndfile (recorded lines), alsa-utils (alsamixer, aplay -l).
 user_packages=(python3 python3-venv espeak-ng libespeak-ng1 libportaudio2 libasound2-plugins libsndfile1 alsa-utils)
 # The tests also want: shellcheck and systemd-analyze (the scripts and the unit), strace (the privacy
-# test), and a PulseAudio daemon they start themselves as a virtual sound card.
-dev_packages=(shellcheck strace systemd pulseaudio-utils pulseaudio)
+# test), a PulseAudio daemon they start themselves as a virtual sound card, and a C compiler with the
+# Python and kernel headers (the test extras build evdev, which has no wheels).
+dev_packages=(shellcheck strace systemd pulseaudio-utils pulseaudio gcc python3-dev linux-libc-dev)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

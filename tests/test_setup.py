@@ -30,7 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = "scripts/setup.sh"
 USER_PACKAGES = {"python3", "python3-venv", "espeak-ng", "libespeak-ng1", "libportaudio2", "libasound2-plugins"}
-DEV_PACKAGES = {"shellcheck", "strace", "pulseaudio", "pulseaudio-utils"}
+DEV_PACKAGES = {"shellcheck", "strace", "pulseaudio", "pulseaudio-utils", "gcc", "python3-dev", "linux-libc-dev"}
 PASS_THROUGH = re.compile(r"(?i)^(pip_.*|ssl_.*|requests_ca_bundle|curl_ca_bundle|.*_proxy)$")
 # Debian's /etc/skel/.profile puts ~/.local/bin on a login shell's PATH when the folder exists.
 PROFILE = 'if [ -d "$HOME/.local/bin" ] ; then\n    PATH="$HOME/.local/bin:$PATH"\nfi\n'
