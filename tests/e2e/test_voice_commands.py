@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import Session, commands, reaction
+from voiceguide.lang import load_pack
 
 pytestmark = pytest.mark.slow
 
@@ -174,8 +175,9 @@ def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:
         once = say(s, figures, "stop")
         k, ask = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
         done, _ = s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k)
-        time.sleep(7.5)  # no second "stop" within the confirmation window: the session carries on
-        after_once = s.records()[done:]
+        # no second "stop" within the confirmation window: the guide says it carries on, and does
+        t, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 15, after=done)
+        after_once = s.records()[done:t + 1]
         say(s, figures, "stop")
         k2, _ = s.wait_for(lambda r: r["kind"] == "speak", 5, after=len(s.records()) - 1)
         s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k2)
@@ -187,6 +189,8 @@ def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:
     figures.add("stop → command", reaction(records, twice, "stop")["t"] - twice.end_wall)
     assert ask["text"].startswith("여기서 마칠까요?")
     assert any(r["kind"] == "timer_start" for r in after_once)  # the timer went on with its time
+    carry_on = load_pack("ko").lines.carry_on
+    assert [r["text"] for r in after_once if r["kind"] == "speak"] == [carry_on]  # said first, once
     assert not any(r["kind"] == "end" for r in after_once)
     assert commands(records) == [("stop", "voice")] * 3
     assert records[-1]["kind"] == "end" and records[-1]["reason"] == "stopped"
