@@ -135,6 +135,25 @@ def test_help_says_what_the_button_does_only_when_one_is_configured():
     assert with_button.engine.lines.help == f"{pack.lines.help} {pack.lines.button_help}"
 
 
+
+@pytest.mark.parametrize("code, exercise", [("en", "presence"), ("ko", "ko-presence")])
+def test_how_to_end_a_turn_early_names_the_button_when_there_is_one(code, exercise):
+    from voiceguide import library
+    from voiceguide.plan import SayStep
+    from voiceguide.session import assemble
+    from voiceguide.settings import SessionOptions, Settings
+
+    pack = load_pack(code)
+    assert pack.lines.end_early_button and pack.lines.end_early_button != pack.lines.end_early
+
+    def said(settings: Settings) -> list[str]:
+        parts = assemble(library.find(exercise), settings, SessionOptions(text=True))
+        return [s.text for s in parts.plan if isinstance(s, SayStep)]
+
+    plain, with_button = said(Settings()), said(Settings(button_gpio="17"))
+    assert plain.count(pack.lines.end_early) == 1 and pack.lines.end_early_button not in plain
+    assert with_button.count(pack.lines.end_early_button) == 1 and pack.lines.end_early not in with_button
+
 @pytest.mark.parametrize("code", ["en", "ko"])
 def test_both_language_packs_say_the_button_sentences_without_command_words(code):
     pack = load_pack(code)

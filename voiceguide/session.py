@@ -59,10 +59,11 @@ def assemble(
     `past` is the history when this is a couple's real session (None for previews and renders): it
     decides whether the safety line opens it, who goes first and which question set comes up."""
     pack = pack_for(exercise, settings)
-    plan = session_plan(exercise, settings, options, pack, past)
-    if button_configured(settings):  # "help" says what the button does too (and is rendered ahead so)
+    if button_configured(settings):  # "help" and the end-early line name the button too (rendered ahead so)
         lines = pack.lines
-        pack = replace(pack, lines=replace(lines, help=f"{lines.help} {lines.button_help}".strip()))
+        pack = replace(pack, lines=replace(lines, help=f"{lines.help} {lines.button_help}".strip(),
+                                           end_early=lines.end_early_button or lines.end_early))
+    plan = session_plan(exercise, settings, options, pack, past)
     engine = Engine(plan, pack.lines, time_scale=options.time_scale, tokens=tokens)
     bus = bus or Bus(clock or RealClock())
     parts = SessionParts(exercise, pack, plan, engine, bus, output=None)  # type: ignore[arg-type]

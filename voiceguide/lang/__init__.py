@@ -33,6 +33,7 @@ class SystemLines:
     safety: str  # said on a couple's first session, under "help", and from the menu
     end_early: str  # how to end a turn before its time is up: said once, before the first timed turn
     button_help: str = ""  # added to `help` when a button is configured: its default mapping
+    end_early_button: str = ""  # `end_early` when a button is configured: the word and the press
 
     @property
     def spoken_help(self) -> str:
