@@ -148,7 +148,9 @@ def test_text_mode_does_not_wait_for_what_a_lying_wav_header_claims(tmp_path, se
     script = tmp_path / "clip.yaml"
     script.write_text(HEAD.replace("{id}", "clip") + "steps:\n  - audio: clip.wav\n  - say: After the clip.\n")
     started = time.monotonic()
-    ran = run_cli("play", str(script), "--text", timeout=30, cwd=sentinel)
+    # ten times faster, so that the guide's own first-session lines take a second or two; the clip
+    # as its header claims would still take 100 s (1000 frames at 1 Hz) or 2.7 hours
+    ran = run_cli("play", str(script), "--text", "--time-scale", "10", timeout=30, cwd=sentinel)
     assert ran.returncode == 0 and "After the clip." in ran.stdout
     assert time.monotonic() - started < 20
 
@@ -286,7 +288,7 @@ def test_a_misspelt_key_is_one_error_with_did_you_mean(tmp_path, sentinel):
     errors = sorted(line for line in ran.stderr.splitlines() if line.startswith(str(script)))
     assert errors == [
         f"{script}:3: unknown key 'sumary' in the script; did you mean 'summary'? "
-        "allowed here: id, title, summary, language, minutes, steps",
+        "allowed here: id, title, summary, language, minutes, depth, steps",
         f"{script}:5: step 1 has sya but no step kind: did you mean 'say'?",
     ]
 
