@@ -41,6 +41,7 @@ class Settings:
     button_pull: str = "up"  # "up": the button joins the pin to ground (see docs/raspberry-pi.md)
     button_device: str | None = None  # an input device that sends keys: its name (or part) or path
     button_map: str | None = None  # changes to what each gesture does (voiceguide/button/mapping.py)
+    enrolled_veto: str | None = None  # on/off: enrolled voices veto the recogniser (voiceguide/enroll)
 
     def check(self) -> Settings:
         if not 60 <= self.rate <= 400:
