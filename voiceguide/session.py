@@ -171,9 +171,9 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
 
     def post(decision: object) -> None:
         if decision.accepted:  # type: ignore[attr-defined]
-            parts.bus.post(Command(decision.name, source="voice", text=decision.text,  # type: ignore[attr-defined]
-                                   opinion=decision.opinion))  # type: ignore[attr-defined]
-            if verbose and decision.opinion != "recogniser":  # type: ignore[attr-defined]
+            by = None if decision.opinion == "recogniser" else decision.opinion  # type: ignore[attr-defined]
+            parts.bus.post(Command(decision.name, source="voice", text=decision.text, opinion=by))  # type: ignore[attr-defined]
+            if verbose and by is not None:
                 say(f"heard {decision.text!r}, taken as {decision.name} (opinion: {decision.opinion})")  # type: ignore[attr-defined]
         elif verbose:
             by = "" if decision.opinion == "recogniser" else f" (opinion: {decision.opinion})"  # type: ignore[attr-defined]
