@@ -131,6 +131,7 @@ class _Ear:
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=200)
         self._filters = [Highpass(source.rate), Denoiser(source.rate)]
         self._floor: float | None = None
+        self.ended = False  # the recording (or the microphone's stream) is over
 
     def _put(self, pcm: bytes | None) -> None:
         if self.live:
@@ -161,6 +162,8 @@ class _Ear:
                 if self.live:
                     continue
                 pcm = None
+            if pcm is None:
+                self.ended = True
             if pcm is not None:
                 for f in self._filters:
                     pcm = f(pcm)
@@ -177,6 +180,8 @@ class _Ear:
             raise Skip()
         if line == "stop":
             raise Stop()
+        if self.ended:  # nothing more will be heard: the words still to come are left out
+            raise Skip()
         if self.live:  # what the mic heard while the guide spoke is not a take
             while True:
                 try:

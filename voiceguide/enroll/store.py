@@ -54,6 +54,8 @@ def save(lang: str, partners: Sequence[Partner]) -> Path:
     from voiceguide.safeio import check_writable_target
 
     path = path_for(lang)
+    if path.parent.is_symlink():  # it would lead the templates (and a later --forget) out of the data folder
+        raise VoiceguideError(f"{path.parent} is a link to elsewhere; remove it, and enroll again")
     path.parent.mkdir(parents=True, exist_ok=True)
     check_writable_target(path, what="templates file")
     arrays: dict[str, Any] = {}

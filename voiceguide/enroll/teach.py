@@ -54,9 +54,13 @@ def enroll(commands: dict[str, Sequence[str]] | object, code: str, names: Sequen
                 say(lines.say_once.format(word=word))
                 partner.negatives += _takes(word, 1, say, hear, lines, rate)
             partner.learn()
-            partners.append(partner)
+            if partner.takes:
+                partners.append(partner)
             say(lines.partner_done.format(name=name))
     except Stop:
+        say(lines.stopped)
+        return None
+    if not partners:
         say(lines.stopped)
         return None
     say(lines.done)
