@@ -138,7 +138,7 @@ def forget() -> list[Path]:
     if not base.is_dir() or base.is_symlink():
         return removed
     for entry in base.iterdir():
-        if entry.name.endswith(".npz") and (entry.is_file() or entry.is_symlink()):
+        if entry.name.endswith(".npz") and (entry.is_symlink() or not entry.is_dir()):  # a link: itself only
             entry.unlink()
             removed.append(entry)
     try:
