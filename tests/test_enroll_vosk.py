@@ -67,7 +67,7 @@ def test_the_veto_turns_replies_away_and_keeps_the_partners_commands(voices, str
     # thresholds; the veto widens them by voices.SLACK)
     assert len(plain) >= 6, plain
     assert sum(d.accepted for d in vetoed) <= 3
-    assert {d.opinion for d in vetoed if not d.accepted and d.name} <= {"voices"}
+    assert sum(d.opinion == "voices" and not d.accepted for d in vetoed) >= len(plain) - 3
     audio, events = streams["commands"]
     hits_plain, n = bench.recall(events, decode(audio, tmp_path))
     with_veto = decode(audio, tmp_path, voices=voices, veto="on")
