@@ -118,3 +118,26 @@ def test_a_language_with_no_model_hears_commands_through_the_enrolled_voices(tmp
     for h, e in zip(heard, [e for e in events if e.kind == "command"]):
         assert e.end <= h["t"] <= e.end + 1.0
     assert corpus.RATE == 16000
+
+
+@pytest.mark.slow
+def test_by_voice_the_guide_speaks_each_request_before_it_listens(tmp_path: Path, pulse) -> None:  # type: ignore[no-untyped-def]
+    """Not --text: every line is spoken through the sound card (and waited for) before the take is
+    heard; the speaker carries as many lines as --text prints."""
+    import os
+
+    rec = write(tmp_path / "takes.wav", takes(PER_PARTNER))
+    env = {**os.environ, **pulse.env, "XDG_DATA_HOME": str(tmp_path / "data"), "VOICEGUIDE_RATE": "400",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    recorder = pulse.record()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "voiceguide", "enroll", "--lang", "en", "--wav", str(rec)],
+                              capture_output=True, text=True, env=env, timeout=300)
+        samples = recorder.samples()
+    finally:
+        recorder.stop()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # spoken, not printed
+    assert "Partner A: 7 of 7 words" in proc.stderr
+    loud = np.abs(samples) > 0.02
+    assert loud.sum() > 16000 * 10  # the guide's lines: well over ten seconds of speech at this rate
