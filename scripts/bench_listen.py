@@ -15,6 +15,7 @@ heard through the room, the word nearer the mic): barge_in_recall is how many of
     python scripts/bench_listen.py --minutes 15        # ~2 x 23 min talk + 53 min guide; ~55 min wall
     python scripts/bench_listen.py --minutes 2 --fast  # quick look
     python scripts/bench_listen.py --echo              # the guide heard through a room, and taken out again
+    python scripts/bench_listen.py --enroll            # enrolled voices: veto, sibling voices, no model (bench_enroll.py)
 
 (--minutes is a target from a rough words-per-second estimate; espeak-ng's Korean runs longer. The
 report gives the real lengths.) Misses, false accepts and self-triggers are listed on stderr.
