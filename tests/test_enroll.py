@@ -280,3 +280,36 @@ def test_partner_learn_with_one_take_only() -> None:
                 negatives=[features(word("음"), RATE)])
     p.learn()
     assert 0 < p.thresholds["next"] < distance(features(word("음"), RATE), p.takes["next"][0])
+
+
+# ---- in a session -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("setting", ["on", None])
+def test_a_session_with_enrolled_voices_names_the_opinion_on_the_bus_and_in_verbose(
+        private_dirs, monkeypatch: pytest.MonkeyPatch, setting) -> None:  # type: ignore[no-untyped-def]
+    from voiceguide.events import Command
+    from voiceguide.runner import Bus, RealClock
+    from voiceguide.session import SessionParts, attach_listener
+    from voiceguide.settings import Settings
+
+    store.save("ko", enrolled().partners)
+    samples, spans = stream([("다음", 0.47, 1.01), ("음", 0.45, 1.0)])
+    rec = FakeRecognizer([Utterance(s, e, "다음") for _, s, e in spans])  # both heard as 다음
+    monkeypatch.setattr("voiceguide.listen.build.recognizer_factory", lambda pack, path: (lambda rate: rec))
+    bus = Bus(RealClock())
+    parts = SessionParts(None, KO, (), None, bus, None)  # type: ignore[arg-type]
+    said: list[str] = []
+    listener = attach_listener(parts, Settings(model=__file__, enrolled_veto=setting), source=ArraySource(samples),
+                               warn=said.append, verbose=True)
+    assert listener is not None and listener.wait(30)
+    events = []
+    while not bus.queue.empty():
+        events.append(bus.queue.get())
+    if setting == "on":
+        assert events == [Command("next", source="voice", text="다음", opinion="recogniser+voices")]
+        assert "heard '다음', taken as next (opinion: recogniser+voices)" in said
+        assert any(line.startswith("heard '다음', not taken: the enrolled voices do not say next")
+                   and line.endswith("(opinion: voices)") for line in said)
+    else:  # off by default: the recogniser alone, as before enrollment
+        assert events == [Command("next", source="voice", text="다음")] * 2
+    parts.closers[-1]()
