@@ -12,8 +12,9 @@ through the real listener with the real Korean model:
 Keys: recall (no veto) and enrolled_recall (veto) on the commands stream; replies_false_accepts_per_100
 and enrolled_replies_false_accepts_per_100 on the replies; sibling_recall_no_veto and sibling_recall
 (veto) on the sibling stream, with sibling_replies_false_accepts_per_100; cpu_ms_per_audio_s_veto (the
-veto's own CPU: features and DTW, per second of audio listened to) and spotter_* for the model-less
-mode (the templates alone, no model) on the same streams.
+veto's own CPU: features and DTW, per second of audio listened to), latency_median_ms (and _enrolled),
+cpu_fraction (the listener with the model), and spotter_* for the model-less mode (the templates
+alone, no model) on the same streams.
 
     python scripts/bench_listen.py --enroll            # about a minute and a half on 2 cores
     python scripts/bench_listen.py --enroll --pairs ko+m2:ko+m4,ko+f2:ko+f4   # other voices
@@ -23,7 +24,9 @@ thresholds for the spotter):
   ko+m1/ko+f1, siblings ko+m3/ko+f3: recall 0.5625 -> enrolled_recall 0.5625 (32 commands);
     replies_false_accepts_per_100 9.78 -> enrolled 2.17 (92 replies); sibling_recall_no_veto 0.6667 ->
     sibling_recall 0.6667 (48); sibling replies 14.13 -> 4.35. Spotter (no model): recall 0.875,
-    sibling 0.5833, replies 0 and 0. CPU: veto 0.18 ms, spotter 6-9 ms per second of audio.
+    sibling 0.5833, replies 0 and 0. CPU: veto 0.17 ms, spotter 6-9 ms per second of audio (the
+    spotter's figure is the whole listener: filters, level, features, DTW); latency median 309 ms with
+    and without the veto.
   ko+m2/ko+f2, siblings ko+m4/ko+f4: recall 0.6562 -> 0.6562; replies 10.87 -> 0; sibling 0.7917 ->
     0.7708 (1 of 48 lost: 2.1 points); sibling replies 8.7 -> 0. Spotter: recall 0.8125, sibling
     0.6042, replies 0 and 0.
@@ -148,7 +151,8 @@ class TimedVeto:
         return out
 
 
-def recall(events, decisions) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def recall(events, decisions, latencies: list[float] | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(commands taken as themselves within 2 s, commands said); their latencies in ms go to `latencies`."""
     accepted = [d for d in decisions if d.accepted]
     used: set[int] = set()
     hits = n = 0
@@ -161,6 +165,8 @@ def recall(events, decisions) -> tuple[int, int]:  # type: ignore[no-untyped-def
         if match is not None:
             used.add(match)
             hits += 1
+            if latencies is not None:
+                latencies.append(1000 * (accepted[match].t - e.end))
     return hits, n
 
 
@@ -204,17 +210,21 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, object] = {}
     veto_cpu = 0.0
     audio_s = 0.0
+    latencies: dict[str, list[float]] = {"plain": [], "veto": []}
+    model_cpu = 0.0
     for name, (audio, events) in streams.items():
+        cpu0 = time.process_time()
         plain, _ = run(pack, model, audio, out, name)
         vetoed, cpu = run(pack, model, audio, out, name, voices=enrolled, veto=True)
+        model_cpu += time.process_time() - cpu0
         veto_cpu += cpu
         audio_s += len(audio) / corpus.RATE
         for d in vetoed:
             if d.opinion == "voices":
                 print(f"veto {name}: {d.t:.1f}s {d.name} '{d.text}': {d.reason}", file=sys.stderr)
         if name in ("commands", "sibling"):
-            h0, n = recall(events, plain)
-            h1, _ = recall(events, vetoed)
+            h0, n = recall(events, plain, latencies["plain"] if name == "commands" else None)
+            h1, _ = recall(events, vetoed, latencies["veto"] if name == "commands" else None)
             key = "" if name == "commands" else "sibling_"
             report[f"{key}recall" if name == "commands" else "sibling_recall_no_veto"] = round(h0 / n, 4)
             report["enrolled_recall" if name == "commands" else "sibling_recall"] = round(h1 / n, 4)
@@ -239,6 +249,13 @@ def main(argv: list[str] | None = None) -> None:
                 report[f"spotter_{'replies' if name == 'replies' else 'sibling_replies'}_false_accepts_per_100"] = \
                     round(100 * sum(d.accepted for d in spotted) / len(events), 2)
     report["cpu_ms_per_audio_s_veto"] = round(1000 * veto_cpu / audio_s, 3)
+    import statistics
+
+    for key, values in latencies.items():
+        report[f"latency_median_ms{'' if key == 'plain' else '_enrolled'}"] = \
+            round(statistics.median(values)) if values else None
+    # the listener with the model (with and without the veto), per second of audio decoded
+    report["cpu_fraction"] = round(model_cpu / (2 * audio_s), 4)
     report["slack"] = slack
     report["enrolled_voices"] = [v for v, _ in pairs]
     report["sibling_voices"] = [s for _, s in pairs]
