@@ -141,3 +141,43 @@ def test_by_voice_the_guide_speaks_each_request_before_it_listens(tmp_path: Path
     assert "Partner A: 7 of 7 words" in proc.stderr
     loud = np.abs(samples) > 0.02
     assert loud.sum() > 16000 * 10  # the guide's lines: well over ten seconds of speech at this rate
+
+
+@pytest.mark.slow
+def test_from_the_microphone_a_word_said_three_times_is_enrolled(tmp_path: Path, pulse) -> None:  # type: ignore[no-untyped-def]
+    """The live path: the takes come from the (virtual) microphone, said one after another with
+    short pauses, right after the guide asks; the other words are skipped from the pipe."""
+    import os
+    import threading
+
+    said = np.concatenate([quiet(0.3)] + [np.concatenate([word("다음", seconds=s, seed=k), quiet(0.6, seed=k)])
+                                          for k, s in enumerate((0.45, 0.5, 0.42))])
+    rec = write(tmp_path / "said.wav", said)
+    env = {**os.environ, **pulse.env, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "voiceguide", "enroll", "--text", "--lang", "en"], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    # one line per word waited for: listen for "next" three times, then skip everything else
+    proc.stdin.write("\n\n\n" + "skip\n" * (6 + N_LOOKALIKES + 7 + N_LOOKALIKES))
+    proc.stdin.close()
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Say next, three times."):
+                pulse.play_into_mic(rec, wait=False)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    assert "Partner A: 1 of 7 words" in err, (lines, err)
+    assert not any(line.startswith(("I heard only part", "That was too", "I did not hear")) for line in lines), lines

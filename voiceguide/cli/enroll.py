@@ -62,8 +62,13 @@ def enroll(lang: str | None, partner_a: str | None, partner_b: str | None, text:
     from voiceguide.listen.source import MicSource, WavSource
 
     source: Any = WavSource(wav, realtime=False) if wav is not None else MicSource(settings.input_device)
-    say = _printer() if text else _speaker(settings, pack)
     ear = _Ear(source, live=wav is None, keys=_keys())
+    speak = _printer() if text else _speaker(settings, pack)
+
+    def say(line: str) -> None:
+        speak(line)
+        ear.spoke = True
+
     from voiceguide.enroll.teach import enroll as run
 
     try:
@@ -123,6 +128,8 @@ class _Ear:
     """The microphone (or a recording) as takes: blocks go through the listener's own filters, so
     a take's features match what the listener will compute later."""
 
+    SETTLE_S = 0.25  # after the guide's line: its echo in the room dies away before a take can begin
+
     def __init__(self, source: Any, live: bool, keys: Any) -> None:
         from voiceguide.listen.denoise import Denoiser
         from voiceguide.listen.listener import Highpass
@@ -132,6 +139,7 @@ class _Ear:
         self._filters = [Highpass(source.rate), Denoiser(source.rate)]
         self._floor: float | None = None
         self.ended = False  # the recording (or the microphone's stream) is over
+        self.spoke = False  # the guide said something since the last take (takes of one word follow each other)
 
     def _put(self, pcm: bytes | None) -> None:
         if self.live:
@@ -182,13 +190,21 @@ class _Ear:
             raise Stop()
         if self.ended:  # nothing more will be heard: the words still to come are left out
             raise Skip()
-        if self.live:  # what the mic heard while the guide spoke is not a take
+        blocks = self._blocks()
+        if self.live and self.spoke:  # what the mic heard while the guide spoke is not a take, nor its echo
+            self.spoke = False
             while True:
                 try:
                     self._queue.get_nowait()
                 except queue.Empty:
                     break
-        take = listen_for_take(self._blocks(), self.source.rate, floor_db=self._floor)
+            skipped = 0.0
+            while skipped < self.SETTLE_S:
+                pcm = next(blocks)
+                if pcm is None:
+                    break
+                skipped += len(pcm) / 2 / self.source.rate
+        take = listen_for_take(blocks, self.source.rate, floor_db=self._floor)
         self._floor = take.floor
         return take
 
