@@ -50,9 +50,10 @@ def features(samples: Any, rate: int) -> Any:
     trimmed off first. An empty array when nothing stands out of the quiet."""
     import numpy as np
 
-    x = np.asarray(samples, dtype=np.float32)
-    if x.dtype != np.float32 or (x.size and np.max(np.abs(x)) > 2.0):
-        x = x / 32768.0
+    raw = np.asarray(samples)
+    x = raw.astype(np.float32)
+    if raw.dtype.kind in "iu":  # 16-bit samples, as the microphone delivers them
+        x /= 32768.0
     hop, win = int(rate * HOP_S), int(rate * WINDOW_S)
     if x.size < win:
         return np.zeros((0, N_FEATURES), dtype=np.float32)

@@ -8,10 +8,11 @@ Keys steer it: `hear` raises Skip (leave this word out) or Stop (end; keep nothi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from voiceguide.enroll.features import features
-from voiceguide.enroll.lines import lines_for, lookalikes_for
+from voiceguide.enroll.lines import EnrollLines, lines_for, lookalikes_for
 from voiceguide.enroll.takes import Take
 from voiceguide.enroll.voices import Partner
 
@@ -29,7 +30,7 @@ MIN_TAKES = 2  # a command with fewer good takes is left out: the templates then
 RETRIES = 3  # bad takes of one word before it is left out
 
 
-def enroll(commands: dict[str, Sequence[str]] | object, code: str, names: Sequence[str],
+def enroll(commands: Mapping[str, Sequence[str]], code: str, names: Sequence[str],
            say: Callable[[str], None], hear: Callable[[], Take], rate: int,
            *, lookalikes: Sequence[str] | None = None) -> list[Partner] | None:
     """The enrolled partners (thresholds learned), or None when stopped."""
@@ -41,7 +42,7 @@ def enroll(commands: dict[str, Sequence[str]] | object, code: str, names: Sequen
         for name in names:
             partner = Partner(name, dt.datetime.now().astimezone().isoformat(timespec="seconds"))
             say(lines.partner.format(name=name))
-            for command, phrases in dict(commands).items():  # type: ignore[call-overload]
+            for command, phrases in commands.items():
                 word = phrases[0]
                 say(lines.say_three.format(word=word))
                 got = _takes(word, TAKES, say, hear, lines, rate)
@@ -67,8 +68,10 @@ def enroll(commands: dict[str, Sequence[str]] | object, code: str, names: Sequen
     return partners
 
 
-def _takes(word: str, wanted: int, say: Callable[[str], None], hear: Callable[[], Take], lines, rate: int) -> list:  # type: ignore[no-untyped-def,type-arg]
-    got: list = []  # type: ignore[type-arg]
+def _takes(word: str, wanted: int, say: Callable[[str], None], hear: Callable[[], Take], lines: EnrollLines,
+           rate: int) -> list[Any]:
+    """Up to `wanted` good takes' features; bad takes are named and asked again, RETRIES times."""
+    got: list[Any] = []
     bad = 0
     try:
         while len(got) < wanted:

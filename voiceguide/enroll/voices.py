@@ -9,7 +9,7 @@ can, and the look-alikes above it are still turned away."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +106,3 @@ class Voices:
     def spot(self, feats: Any, names: Iterable[str]) -> Opinion:
         """The command among `names` this utterance is nearest to, relative to each threshold."""
         return self._nearest(feats, list(names))
-
-
-def thresholds_summary(partners: Sequence[Partner]) -> Mapping[str, Mapping[str, float]]:
-    return {p.name: dict(p.thresholds) for p in partners}
