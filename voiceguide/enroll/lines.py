@@ -50,7 +50,7 @@ LINES = {
         again="한 번 더 말해 주세요. {word}.",
         problems={"too-quiet": "소리가 너무 작았어요.", "too-long": "너무 길었어요. 그 말만 해 주세요.",
                   "cut-off": "일부만 들렸어요.", "nothing": "아무 소리도 들리지 않았어요."},
-        skipped="{word}는 넘어갈게요.",
+        skipped="{word}, 이 말은 넘어갈게요.",
         lookalikes_intro="이제 일상적인 말 몇 개를 한 번씩 말해 주세요.",
         partner_done="고마워요, {name}.",
         done="다 됐어요. 이제 두 분의 목소리를 알아요.",
