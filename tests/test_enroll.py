@@ -313,3 +313,21 @@ def test_a_session_with_enrolled_voices_names_the_opinion_on_the_bus_and_in_verb
     else:  # off by default: the recogniser alone, as before enrollment
         assert events == [Command("next", source="voice", text="다음")] * 2
     parts.closers[-1]()
+
+
+def test_a_packed_templates_file_is_refused_before_it_unpacks(private_dirs) -> None:  # type: ignore[no-untyped-def]
+    """A file within the size limit whose array would unpack to 400 MB: refused with little memory."""
+    import tracemalloc
+
+    from tests.hostile.test_enroll_hostile import _bomb
+
+    store.folder().mkdir(parents=True)
+    (store.folder() / "ko.npz").write_bytes(_bomb())
+    tracemalloc.start()
+    try:
+        with pytest.raises(store.DamagedVoices):
+            store.load("ko")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024

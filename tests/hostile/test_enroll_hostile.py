@@ -62,6 +62,31 @@ def _partner(takes: dict, negatives: int = 0) -> dict:  # type: ignore[type-arg]
             "negatives": negatives}
 
 
+def _bomb() -> bytes:
+    """A templates file whose one array unpacks from a few hundred KB to 400 MB."""
+    import zipfile
+
+    buf = io.BytesIO()
+    header = np.lib.format.header_data_from_array_1_0(np.zeros((1, 12), np.float32))
+    header["shape"] = (100 * 1024 * 1024 // 12, 12)
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, header)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("meta.npy", _npy(_meta({"partners": [_partner({"next": 1})]})))
+        with zf.open("p0_next_0.npy", "w", force_zip64=True) as f:
+            f.write(head.getvalue())
+            chunk = b"\0" * (1 << 20)
+            for _ in range(400):
+                f.write(chunk)
+    return buf.getvalue()
+
+
+def _npy(a: np.ndarray) -> bytes:  # type: ignore[type-arg]
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
 DAMAGED = {
     "empty": b"",
     "garbage": os.urandom(4096),
@@ -74,6 +99,7 @@ DAMAGED = {
     "absurd-count": _npz({"meta": _meta({"partners": [_partner({"next": 10**9})]})}),
     "name-with-path": _npz({"meta": _meta({"partners": [_partner({"../x": 1})]}),
                             "p0_../x_0": np.zeros((10, 12), np.float32)}),
+    "zip-bomb": b"",  # made by _bomb() when used: it takes a second
     "nan": _npz({"meta": _meta({"partners": [_partner({"next": 1})]}),
                  "p0_next_0": np.full((10, 12), np.nan, np.float32)}),
 }
@@ -91,7 +117,7 @@ def test_a_damaged_templates_file_is_one_message_and_forget_clears_it(kind: str,
     elif kind == "folder":
         path.mkdir()
     else:
-        path.write_bytes(DAMAGED[kind])
+        path.write_bytes(_bomb() if kind == "zip-bomb" else DAMAGED[kind])
     ran = run_cli("enroll", "--show", timeout=30)
     if kind == "folder":  # not a templates file at all: nothing to show
         assert ran.returncode in (0, 1)

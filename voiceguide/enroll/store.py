@@ -106,6 +106,7 @@ def load(lang: str) -> list[Partner]:
         raise DamagedVoices(f"the enrolled voices cannot be read ({exc.reason}); "
                             "'voiceguide enroll --forget' removes them") from None
     try:
+        _check_members(data)
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             header = json.loads(bytes(z["meta"].astype(np.uint8)).decode("utf-8"))
             partners = []
@@ -129,6 +130,20 @@ def load(lang: str) -> list[Partner]:
         raise DamagedVoices(f"the enrolled voices in {path} are damaged ({type(exc).__name__}); "
                             "'voiceguide enroll --forget' removes them") from None
     return partners
+
+
+def _check_members(data: bytes) -> None:
+    """What `save` writes: a stored (uncompressed) zip of a few hundred small arrays. A compressed
+    member could unpack to gigabytes from a file within LIMIT, so none is read."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = zf.infolist()
+        if len(members) > 1000:
+            raise ValueError("too many arrays")
+        for info in members:
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size > LIMIT:
+                raise ValueError(f"a packed or oversized member ({info.filename[:40]!r})")
 
 
 def forget() -> list[Path]:
