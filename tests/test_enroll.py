@@ -331,3 +331,10 @@ def test_a_packed_templates_file_is_refused_before_it_unpacks(private_dirs) -> N
     finally:
         tracemalloc.stop()
     assert peak < 50 * 1024 * 1024
+
+
+def test_a_command_at_the_very_end_of_a_recording_gets_the_second_opinion_too() -> None:
+    voices = enrolled(shifts=(1.0,))
+    samples = np.concatenate([quiet(1.0), word("음", seed=3), quiet(0.1)])  # the recording ends before the quiet does
+    decisions = listen(samples, [Utterance(1.0, 1.45, "다음")], voices=voices, veto="on")
+    assert [(d.accepted, d.opinion) for d in decisions] == [(False, "voices")]

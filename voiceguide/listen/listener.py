@@ -280,6 +280,8 @@ class Listener:
                     self.on_decision(decision)
             if not self._stopping.is_set() and not lost:
                 for decision in self.acceptor.close(rec.finish(), samples / rate):
+                    if recent is not None:
+                        decision = self.second_opinion.review(decision, recent)
                     self.on_decision(decision)
         finally:
             self._close_source()
