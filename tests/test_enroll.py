@@ -338,3 +338,14 @@ def test_a_command_at_the_very_end_of_a_recording_gets_the_second_opinion_too() 
     samples = np.concatenate([quiet(1.0), word("음", seed=3), quiet(0.1)])  # the recording ends before the quiet does
     decisions = listen(samples, [Utterance(1.0, 1.45, "다음")], voices=voices, veto="on")
     assert [(d.accepted, d.opinion) for d in decisions] == [(False, "voices")]
+
+
+def test_enrolled_veto_is_on_or_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.errors import BadInput
+    from voiceguide.settings import build_settings
+
+    monkeypatch.setenv("VOICEGUIDE_ENROLLED_VETO", "on")
+    assert build_settings().enrolled_veto == "on"
+    monkeypatch.setenv("VOICEGUIDE_ENROLLED_VETO", "maybe")
+    with pytest.raises(BadInput, match="enrolled-veto must be on or off"):
+        build_settings()

@@ -53,8 +53,10 @@ class Settings:
             if value is not None and not (0 < len(value.strip()) <= 40):
                 raise BadInput(f"{name.replace('_', ' ')} must be a name of 1 to 40 characters")
         from voiceguide.button.options import check_button
+        from voiceguide.enroll.use import veto_wanted
 
         check_button(self)
+        veto_wanted(self.enrolled_veto)  # on or off, refused by name otherwise
         return self
 
 
