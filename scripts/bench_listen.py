@@ -15,6 +15,7 @@ heard through the room, the word nearer the mic): barge_in_recall is how many of
     python scripts/bench_listen.py --minutes 15        # ~2 x 23 min talk + 53 min guide; ~55 min wall
     python scripts/bench_listen.py --minutes 2 --fast  # quick look
     python scripts/bench_listen.py --echo              # the guide heard through a room, and taken out again
+    python scripts/bench_listen.py --enroll            # enrolled voices: veto, sibling voices, no model (bench_enroll.py)
 
 (--minutes is a target from a rough words-per-second estimate; espeak-ng's Korean runs longer. The
 report gives the real lengths.) Misses, false accepts and self-triggers are listed on stderr.
@@ -148,6 +149,11 @@ def score(stream: str, events: list, decisions: list) -> tuple[list[float], list
 
 
 def main() -> None:
+    if "--enroll" in sys.argv[1:]:  # enrollment has its own corpus and keys: scripts/bench_enroll.py
+        import bench_enroll
+
+        bench_enroll.main(sys.argv[1:])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=15.0, help="length of each talk stream (guide: twice this)")
     ap.add_argument("--fast", action="store_true", help="feed as fast as possible instead of in real time")
@@ -159,6 +165,8 @@ def main() -> None:
     ap.add_argument("--distractors", help="tuning aid: space-separated distractor words instead of the pack's")
     ap.add_argument("--guide-only", action="store_true",
                     help="tuning aid: only the guide stream (self-triggers, and barge-ins with --echo)")
+    ap.add_argument("--enroll", action="store_true",
+                    help="enrolled voices: veto, sibling voices and the model-less spotter (scripts/bench_enroll.py)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="tuning aid: an acceptance setting (AcceptConfig field) instead of its default")
     args = ap.parse_args()

@@ -30,6 +30,7 @@ class Command:
     name: str
     source: str = "keys"
     text: str | None = None  # what was heard, for voice commands; the gesture, for a button
+    opinion: str | None = None  # voice, with enrolled voices: which opinion decided (voices, recogniser+voices)
 
 
 @dataclass(frozen=True)

@@ -172,9 +172,13 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
 
     def post(decision: object) -> None:
         if decision.accepted:  # type: ignore[attr-defined]
-            parts.bus.post(Command(decision.name, source="voice", text=decision.text))  # type: ignore[attr-defined]
+            by = None if decision.opinion == "recogniser" else decision.opinion  # type: ignore[attr-defined]
+            parts.bus.post(Command(decision.name, source="voice", text=decision.text, opinion=by))  # type: ignore[attr-defined]
+            if verbose and by is not None:
+                say(f"heard {decision.text!r}, taken as {decision.name} (opinion: {decision.opinion})")  # type: ignore[attr-defined]
         elif verbose:
-            say(f"heard {decision.text!r}, not taken: {decision.reason}")  # type: ignore[attr-defined]
+            by = "" if decision.opinion == "recogniser" else f" (opinion: {decision.opinion})"  # type: ignore[attr-defined]
+            say(f"heard {decision.text!r}, not taken: {decision.reason}{by}")  # type: ignore[attr-defined]
 
     try:
         path = model_path(pack, settings.model)
@@ -196,6 +200,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     gate = gate if gate is not None else getattr(parts, "playstate", None)
     hooks = {"on_hypothesis": heard} if verbose else {}
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
+                             veto=settings.enrolled_veto,
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
                              on_back=lambda: announce(pack.lines.mic_back), **hooks)
     parts.observers.append(follow_expect(listener, pack))

@@ -41,6 +41,7 @@ class Settings:
     button_pull: str = "up"  # "up": the button joins the pin to ground (see docs/raspberry-pi.md)
     button_device: str | None = None  # an input device that sends keys: its name (or part) or path
     button_map: str | None = None  # changes to what each gesture does (voiceguide/button/mapping.py)
+    enrolled_veto: str | None = None  # on/off: enrolled voices veto the recogniser (voiceguide/enroll)
 
     def check(self) -> Settings:
         if not 60 <= self.rate <= 400:
@@ -52,8 +53,10 @@ class Settings:
             if value is not None and not (0 < len(value.strip()) <= 40):
                 raise BadInput(f"{name.replace('_', ' ')} must be a name of 1 to 40 characters")
         from voiceguide.button.options import check_button
+        from voiceguide.enroll.use import veto_wanted
 
         check_button(self)
+        veto_wanted(self.enrolled_veto)  # on or off, refused by name otherwise
         return self
 
 

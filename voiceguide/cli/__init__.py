@@ -79,6 +79,7 @@ from voiceguide.cli import sound as _sound  # noqa: E402,F401
 from voiceguide.cli import config as _config  # noqa: E402,F401
 from voiceguide.cli import listen as _listen  # noqa: E402,F401
 from voiceguide.cli import buttons as _buttons  # noqa: E402,F401
+from voiceguide.cli import enroll as _enroll  # noqa: E402,F401
 
 
 def main() -> None:

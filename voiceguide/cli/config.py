@@ -20,6 +20,7 @@ voice = "en-us"          # see: voiceguide say --list-voices
 rate = 140               # words a minute
 volume = 0.8             # 0.0 to 1.0
 # output-device = "USB"  # a number or part of a name from: voiceguide devices (unset: the system's own)
+# enrolled-veto = "on"   # enrolled voices (voiceguide enroll) veto the recogniser's commands; off by default
 """
 
 

@@ -72,15 +72,16 @@ def listen(wav: Path | None, fast: bool, as_json: bool, verbose: bool, lang: str
         if d.accepted:
             if as_json:
                 click.echo(json.dumps({"name": d.name, "text": d.text, "conf": d.conf, "start": d.start,
-                                       "end": d.end, "t": round(d.t, 3)}, ensure_ascii=False))
+                                       "end": d.end, "t": round(d.t, 3), "opinion": d.opinion}, ensure_ascii=False))
             else:
                 conf = f", conf {d.conf:.2f}" if d.conf is not None else ""
                 click.echo(f"{d.t:8.2f}s  {d.name}  ({d.text}{conf})")
             sys.stdout.flush()
         elif verbose:
-            click.echo(f"{d.t:8.2f}s  rejected '{d.text}': {d.reason}", err=True)
+            by = "" if d.opinion == "recogniser" else f" (opinion: {d.opinion})"
+            click.echo(f"{d.t:8.2f}s  rejected '{d.text}': {d.reason}{by}", err=True)
 
-    listener = make_listener(pack, source, show, model=path)
+    listener = make_listener(pack, source, show, model=path, veto=settings.enrolled_veto)
     if wav is None:
         click.echo(f"listening on {source.name} for {pack.name} commands (Ctrl-C to stop)", err=True)
     listener.start()
@@ -179,7 +180,8 @@ def mic_test(lang: str | None, model: str | None, input_device: str | None, seco
             click.echo(f"\rnot taken as a command: {d.reason}", err=True)
 
     click.echo(f"microphone: {source.name} at {source.rate} Hz; loading the speech model…", err=True)
-    listener = make_listener(pack, source, decision, model=path, on_level=level, on_hypothesis=hyp)
+    listener = make_listener(pack, source, decision, model=path, on_level=level, on_hypothesis=hyp,
+                             veto=settings.enrolled_veto)
     listener.start()
     listener.ready.wait()
     if listener.error is not None:

@@ -73,6 +73,7 @@ class Decision:
     start: float | None = None  # the spoken words, seconds from the start of the audio
     end: float | None = None
     conf: float | None = None  # the lowest word confidence
+    opinion: str = "recogniser"  # which opinion decided: recogniser, voices (enrolled), or both
 
 
 class Acceptor:

@@ -6,6 +6,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from voiceguide.brief import brief
 from voiceguide.errors import VoiceguideError
@@ -72,6 +73,7 @@ class Listener:
         reconnect: bool = False,
         retry_s: float = 2.0,
         stall_s: float = 3.0,
+        second_opinion: Any = None,
     ) -> None:
         self.highpass = highpass
         self.denoise = denoise
@@ -87,6 +89,7 @@ class Listener:
         self.reconnect = reconnect
         self.retry_s = retry_s
         self.stall_s = stall_s
+        self.second_opinion = second_opinion  # voiceguide.enroll.opinion.Veto: reviews accepted commands
         self.ready = threading.Event()  # the model is loaded and audio flows
         self.done = threading.Event()
         self.error: VoiceguideError | None = None
@@ -217,6 +220,11 @@ class Listener:
                 return
         self.ready.set()
         samples = 0
+        recent = None
+        if self.second_opinion is not None:
+            from voiceguide.enroll.opinion import Recent
+
+            recent = Recent(rate)
         try:
             while True:
                 try:
@@ -255,6 +263,8 @@ class Listener:
                 level = level_db(pcm)
                 if self.on_level is not None:
                     self.on_level(t, level)
+                if recent is not None:
+                    recent.add(t, pcm)
                 hyp = rec.feed(pcm)
                 if self.on_hypothesis is not None:
                     self.on_hypothesis(hyp, t)
@@ -265,9 +275,13 @@ class Listener:
                         self.on_hypothesis(final, t)
                     decisions += self.acceptor.close(final, t)
                 for decision in decisions:
+                    if recent is not None:
+                        decision = self.second_opinion.review(decision, recent)
                     self.on_decision(decision)
             if not self._stopping.is_set() and not lost:
                 for decision in self.acceptor.close(rec.finish(), samples / rate):
+                    if recent is not None:
+                        decision = self.second_opinion.review(decision, recent)
                     self.on_decision(decision)
         finally:
             self._close_source()
