@@ -149,8 +149,9 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     keeps trying it). With `echo` (the guide's EchoReference), the guide's own sound is taken out
     of the microphone's. The Listener if listening started (it can still fail later, with the same message), else None."""
     from voiceguide.errors import VoiceguideError
-    from voiceguide.events import Announce, Command
+    from voiceguide.events import Announce
     from voiceguide.listen.build import make_listener, model_path
+    from voiceguide.listen.heard import Heard
     from voiceguide.listen.source import MicSource
 
     pack = parts.pack
@@ -169,9 +170,11 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
             if on_lost is not None:
                 on_lost()
 
+    voice = Heard(parts.bus.post)  # commands, and the talk that lets a held one go
+
     def post(decision: object) -> None:
         if decision.accepted:  # type: ignore[attr-defined]
-            parts.bus.post(Command(decision.name, source="voice", text=decision.text))  # type: ignore[attr-defined]
+            voice.decision(decision)  # type: ignore[arg-type]
         elif verbose:
             say(f"heard {decision.text!r}, not taken: {decision.reason}")  # type: ignore[attr-defined]
 
@@ -196,7 +199,7 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     hooks = {"on_hypothesis": heard} if verbose else {}
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
-                             on_back=lambda: announce(pack.lines.mic_back), **hooks)
+                             on_back=lambda: announce(pack.lines.mic_back), on_talk=voice.talk, **hooks)
     parts.observers.append(follow_expect(listener, pack))
     listener.start()
     parts.closers.append(listener.stop)
