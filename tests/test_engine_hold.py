@@ -250,3 +250,14 @@ def test_the_trace_records_held_commands_and_not_each_talk(tmp_path: Path) -> No
     carried = next(r for r in records if r.get("outcome") == "carried_out")
     assert carried["t"] == pytest.approx(10.0 + HOLD_QUIET_S - 0.3, abs=0.01)
     assert to_record(Held("next", "dropped", "talk went on"))["kind"] == "held_command"
+
+
+def test_verbose_says_what_became_of_a_held_command() -> None:
+    from voiceguide.session import say_held
+
+    said: list[str] = []
+    observe = say_held(said.append)
+    for message in (Held("next", "held"), Held("next", "dropped", "talk went on"), Held("pause", "carried_out"),
+                    Command("next")):
+        observe(0.0, message)
+    assert said == ["'next' held (waiting for quiet)", "'next' dropped: talk went on", "'pause' carried out"]

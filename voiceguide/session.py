@@ -138,6 +138,19 @@ def follow_expect(listener: Any, pack: LanguagePack) -> Observer:
     return observe
 
 
+def say_held(say: Callable[[str], None]) -> Observer:
+    """With -v: what became of each voice command that waited for quiet (in a turn or a silence)."""
+    from voiceguide.events import Held
+
+    def observe(wall: float, message: Event | Action) -> None:
+        if isinstance(message, Held):
+            why = f": {message.reason}" if message.reason else ""
+            say(f"{message.command!r} {message.outcome.replace('_', ' ')}{why}"
+                + (" (waiting for quiet)" if message.outcome == "held" else ""))
+
+    return observe
+
+
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
                     on_lost: Callable[[], None] | None = None, verbose: bool = False,
@@ -201,6 +214,8 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
                              on_back=lambda: announce(pack.lines.mic_back), on_talk=voice.talk, **hooks)
     parts.observers.append(follow_expect(listener, pack))
+    if verbose:
+        parts.observers.append(say_held(say))
     listener.start()
     parts.closers.append(listener.stop)
     return listener
