@@ -190,8 +190,12 @@ def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:
         once = say(s, figures, "stop")
         k, ask = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
         done, _ = s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k)
-        time.sleep(7.5)  # no second "stop" within the confirmation window: the session carries on
+        # no second "stop" within the confirmation window (6 s): the session says it carries on
+        # (a line of about 3 s), then the timer goes on; waited for, not slept for a guessed time
+        s.wait_for(lambda r: r["kind"] == "timer_start", 20, after=done)
+        time.sleep(0.8)  # past the guide's tail
         after_once = s.records()[done:]
+        assert after_once[-1]["t"] - after_once[0]["t"] >= 6.0  # the question was left open its whole time
         say(s, figures, "stop")
         k2, _ = s.wait_for(lambda r: r["kind"] == "speak", 5, after=len(s.records()) - 1)
         s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k2)
