@@ -16,6 +16,8 @@ A "couple" presses keys on the same clock: `next` a few seconds after every wait
   rss_growth_mb    resident memory at the end minus after warm-up (the first 10 % of audio, at most 5 min)
   timer_drift_s    the worst |time a timer or silence actually ran - what the script says| (seconds)
   wrong_commands   voice commands accepted from conversation and noise
+  wrong_commands_dropped  of those, the ones heard in a turn or a silence that waited for quiet
+                   and were let go (talk went on, or the session moved on first): they did nothing
 
     python scripts/soak.py                 # 60 minutes of audio (a few minutes of wall time)
     python scripts/soak.py --minutes 2     # quick look
@@ -41,9 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import listen_corpus as corpus  # noqa: E402
 
 from voiceguide import library  # noqa: E402
-from voiceguide.events import CancelTimer, Chime, Command, End, EnterStep, Ignored, PlayClip, Speak, StartTimer  # noqa: E402
+from voiceguide.events import CancelTimer, Chime, Command, End, EnterStep, Held, Ignored, PlayClip, Speak, StartTimer  # noqa: E402
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.build import cached_model, make_listener, model_path  # noqa: E402
+from voiceguide.listen.heard import Heard  # noqa: E402
 from voiceguide.listen.source import ThreadedSource  # noqa: E402
 from voiceguide.plan import PauseStep, TimerStep  # noqa: E402
 from voiceguide.runner import Bus  # noqa: E402
@@ -272,21 +275,23 @@ def main() -> None:
     couple = Couple(clock, seconds, seed=args.seed)
     wrong: list[str] = []
     current: list = []
+    # posted as a session is: each command, and the talk after it that lets a held one go
+    voice = Heard(lambda event: current[0].bus.post(event) if current else None)
 
     def on_decision(decision) -> None:  # type: ignore[no-untyped-def]
         if decision.accepted:
             lo, hi = (decision.start or decision.t) - 0.3, (decision.end or decision.t) + 0.3
             spoken = [text for start, end, text in list(source.said) if start < hi and end > lo]
             wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} (spoken: {spoken})")
-            if current:
-                current[0].bus.post(Command(decision.name, source="voice", text=decision.text))
+            voice.decision(decision)
 
-    listener = make_listener(pack, source, on_decision, model=model,
+    listener = make_listener(pack, source, on_decision, model=model, on_talk=voice.talk,
                              on_level=lambda t, level: clock.advance(t))
     wall0, cpu0 = time.monotonic(), time.process_time()
     listener.start()
     couple.start()
     drifts: list[float] = []
+    dropped = 0  # wrong commands that waited for quiet in a turn or a silence, and were let go
     sessions = 0
     options = SessionOptions(text=True, listen=False)
     with open(os.devnull, "w") as devnull:
@@ -302,9 +307,10 @@ def main() -> None:
             sessions += 1
             found = timer_drifts(log, parts.plan)
             drifts += found
+            dropped += sum(1 for _, m in log if isinstance(m, Held) and m.outcome == "dropped")
             if args.verbose:
                 for t, message in log:
-                    if isinstance(message, (StartTimer, CancelTimer, EnterStep, End, Command, Ignored)):
+                    if isinstance(message, (StartTimer, CancelTimer, EnterStep, End, Command, Ignored, Held)):
                         print(f"  {t:9.3f} {message}", file=sys.stderr)
                 print("drifts:", [round(d, 3) for d in found], file=sys.stderr)
     clock.finished.set()
@@ -333,6 +339,7 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "wall_seconds": round(wall, 1),
         "cpu_fraction": round(cpu / audio_s, 4) if audio_s else None,
+        "wrong_commands_dropped": dropped,
     }
     print(json.dumps(report))
 

@@ -275,6 +275,35 @@ class FakeGate:
         return next((text for s, e, text in self.spans if s <= self.now <= e), None)
 
 
+def heard_in_room(utterances: list[Utterance], commands, duration: float | None = None, *,  # type: ignore[no-untyped-def]
+                  noise_db: float = -100.0, gate: FakeGate | None = None) -> list[tuple[float, object]]:
+    """What a session is posted while the couple talk: the real Listener and acceptance rules on
+    the scripted utterances (FakeSource, FakeRecognizer), each accepted command and the first start
+    of sound after it as a `Talk` (voiceguide.listen.heard), stamped with the audio's time (of the
+    block they came in), so that an engine can be fed them on a fake clock on the same timeline."""
+    from voiceguide.listen.accept import AcceptConfig, Acceptor
+    from voiceguide.listen.heard import Heard
+    from voiceguide.listen.listener import Listener
+
+    duration = duration or max(u.end for u in utterances) + 3.0
+    heard: list[tuple[float, object]] = []
+    now = [0.0]
+
+    def on_level(t: float, level: float) -> None:
+        now[0] = t
+        if gate is not None:
+            gate.now = t
+
+    voice = Heard(lambda event: heard.append((now[0], event)))
+    rec = FakeRecognizer(utterances)
+    listener = Listener(FakeSource(utterances, duration, noise_db=noise_db), lambda rate: rec,
+                        Acceptor(commands, AcceptConfig(), gate), voice.decision, highpass=False, denoise=False,
+                        on_level=on_level, on_talk=voice.talk)
+    listener.start()
+    assert listener.wait(10) and listener.error is None, listener.error
+    return heard
+
+
 # ---- a microphone that goes away and comes back (mic-loss tests) ------------------------------
 
 

@@ -8,11 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_engine import LINES, SAY1, SAY2, STEPS, Driver, sounds
-from voiceguide.engine import STOP_CONFIRM_S
+from voiceguide.engine import STOP_CONFIRM_S, TURN_COMMANDS
 from voiceguide.events import COMMANDS, Command, Expect, Ignored, Speak
 
 PLAYING = tuple(name for name in COMMANDS if name != "resume")
 PAUSED = tuple(name for name in COMMANDS if name != "pause")
+# In a partner's turn: end it early, pause, stop; the rest is heard once paused.
+TURN = ("next", "pause", "stop")
+LEFT_TO_A_PAUSE = {"repeat", "back", "help"}
 
 
 def expects(actions: list) -> list[tuple[str, ...] | None]:
@@ -30,14 +33,28 @@ def test_pause_leaves_out_pause_and_resume_leaves_out_resume():
     assert out[0] == Expect({}, {}, PAUSED)  # before the "paused" line
     assert [s.text for s in sounds(out)] == [LINES.paused]
     out = d.cmd("resume")
-    assert expects(out) == [PLAYING]
+    assert expects(out) == [TURN]  # back in the turn
 
 
 def test_nothing_is_asked_again_while_it_stays_the_same():
-    d = Driver([SAY1, SAY2, STEPS["timer"]])
+    d = Driver([SAY1, SAY2, STEPS["pause"]])
     assert expects(d.finish_sound()) == []
     assert expects(d.cmd("next")) == []
     assert expects(d.cmd("repeat")) == []
+
+
+def test_a_turn_hears_only_next_pause_and_stop_and_all_again_once_paused():
+    """Ending a turn early stays possible, and pause and stop (the safety line promises both at
+    any time); repeat, back and help would talk over the partner, so a turn does not listen for
+    them: after a pause they are heard (and "resume" goes back to the turn with its time left)."""
+    assert TURN_COMMANDS == TURN
+    d = Driver([SAY1, STEPS["timer"], SAY2])
+    assert expects(d.finish_sound()) == [TURN]  # before the start chime
+    assert expects(d.cmd("pause")) == [PAUSED]
+    out = d.cmd("repeat")  # the instruction again, as an aside; then the turn goes on
+    assert [s.text for s in sounds(out)] == ["first line"]
+    assert expects(d.finish_sound()) == [TURN]
+    assert expects(d.advance(61)) == [PLAYING]  # the turn is over: its closing chime
 
 
 def test_a_stop_to_confirm_hears_every_command_until_it_lapses():
@@ -83,6 +100,9 @@ def test_a_command_left_out_would_have_done_nothing(kinds: list[str], events: li
             break
         asked = expects(d.actions)[-1]
         assert asked == d.engine.heard_commands()
+        if asked == TURN:  # in a turn: what is left out is heard once paused, nothing else
+            assert d.engine.phase == "timing" and not d.engine.paused
+            asked += tuple(LEFT_TO_A_PAUSE)
         for name in set(COMMANDS) - set(asked):
             engine = copy.deepcopy(d.engine)
             out = engine.handle(Command(name), d.clock.now())

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.fakes import FakeGate, FakeRecognizer, FakeSource, Utterance
-from voiceguide.events import Announce, Command
+from voiceguide.events import Announce, Command, Talk
 from voiceguide.lang import load_pack
 from voiceguide.listen.accept import AcceptConfig, Acceptor, Decision
 from voiceguide.listen.listener import Listener
@@ -270,11 +270,15 @@ def test_session_gets_voice_commands_on_the_bus_and_keys_go_on(monkeypatch: pyte
     script = [Utterance(0.5, 0.9, "다음"), Utterance(2.0, 2.4, "그래 다음 주에")]
     rec = FakeRecognizer(script)
     monkeypatch.setattr("voiceguide.listen.build.recognizer_factory", lambda pack, path: (lambda rate: rec))
-    assert attach_listener(parts, Settings(model=__file__), source=FakeSource(script, 3.5))
+    listener = attach_listener(parts, Settings(model=__file__), source=FakeSource(script, 3.5))
+    assert listener
     event = bus.queue.get(timeout=30)
     assert event == Command("next", source="voice", text="다음")
+    assert event.quiet_s == pytest.approx(0.25, abs=0.06)  # taken after a quarter second of quiet
+    assert listener.wait(10)  # the whole recording heard
     parts.closers[-1]()  # the listener stops with the session
-    assert bus.queue.empty()
+    # the sentence after it is no command; that talk began after the command is (it lets a held one go)
+    assert [bus.queue.get_nowait() for _ in range(bus.queue.qsize())] == [Talk()]
 
 
 def test_verbose_says_what_was_heard_and_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:

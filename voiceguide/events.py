@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +31,16 @@ class Command:
     source: str = "keys"
     text: str | None = None  # what was heard, for voice commands; the gesture, for a button
     opinion: str | None = None  # voice, with enrolled voices: which opinion decided (voices, recogniser+voices)
+    # voice: how long the room had been quiet after the words when they were taken (a measure of
+    # the moment, not part of what was asked: two commands differing only in it are the same)
+    quiet_s: float = field(default=0.0, compare=False)
+
+
+@dataclass(frozen=True)
+class Talk:
+    """Sound began at the microphone (someone speaks, or the room is not quiet): a voice command
+    waiting for quiet after it is let go. Not traced, like `Tick`: it is frequent, and what it
+    does shows in the trace as a `Held` command dropped."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class Announce:
     text: str
 
 
-Event = Command | Tick | PlaybackDone | InputClosed | Choice | Announce
+Event = Command | Tick | PlaybackDone | InputClosed | Choice | Announce | Talk
 
 
 # ---- actions ----------------------------------------------------------------------------------
@@ -136,6 +146,17 @@ class Ignored:
 
 
 @dataclass(frozen=True)
+class Held:
+    """A voice command heard while a partner has the floor or in a silent pause waits for the room
+    to stay quiet after it, so that a word said in passing cannot cut anyone off: `held` when it is
+    heard, then `carried_out` once the quiet has lasted, or `dropped` (with why) when talk went on."""
+
+    command: str
+    outcome: Literal["held", "carried_out", "dropped"]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class End:
     reason: EndReason
 
@@ -161,7 +182,8 @@ class Expect:
     commands: tuple[str, ...] | None = None
 
 
-Action = EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | End | Chosen | Expect
+Action = (EnterStep | Speak | PlayClip | Chime | StopAudio | StartTimer | CancelTimer | Ignored | Held | End | Chosen
+          | Expect)
 Playback = Speak | PlayClip | Chime
 
 
@@ -192,6 +214,8 @@ _KINDS: dict[type, str] = {
     StartTimer: "timer_start",
     CancelTimer: "timer_cancel",
     Ignored: "ignored",
+    Held: "held_command",
+    Talk: "talk",
     End: "end",
     Choice: "choice",
     Announce: "announce",

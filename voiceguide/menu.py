@@ -37,6 +37,7 @@ from voiceguide.events import (
     PlaybackDone,
     Speak,
     StopAudio,
+    Talk,
     Tick,
 )
 from voiceguide.lang import MenuLines
@@ -178,7 +179,7 @@ class Menu:
             return self._command(event.name)
         if isinstance(event, Announce):  # the microphone went away or came back
             return [StopAudio(), self._say(event.text)]
-        if isinstance(event, Tick):
+        if isinstance(event, (Tick, Talk)):  # the menu acts on every word at once: talk changes nothing
             return []
         raise TypeError(f"unknown event {event!r}")
 

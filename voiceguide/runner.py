@@ -23,6 +23,7 @@ from voiceguide.events import (
     Playback,
     Speak,
     StopAudio,
+    Talk,
     Tick,
 )
 
@@ -199,7 +200,7 @@ class Runner:
             return
         if getattr(event, "source", None) == "stdin":
             self.bus.line_pending.clear()
-        if not isinstance(event, Tick):
+        if not isinstance(event, (Tick, Talk)):  # frequent; what they do shows in the actions
             self._observe(event)
         self._carry_out(self.engine.handle(event, self.clock.now()))
 

@@ -139,6 +139,19 @@ def follow_expect(listener: Any, pack: LanguagePack) -> Observer:
     return observe
 
 
+def say_held(say: Callable[[str], None]) -> Observer:
+    """With -v: what became of each voice command that waited for quiet (in a turn or a silence)."""
+    from voiceguide.events import Held
+
+    def observe(wall: float, message: Event | Action) -> None:
+        if isinstance(message, Held):
+            why = f": {message.reason}" if message.reason else ""
+            say(f"{message.command!r} {message.outcome.replace('_', ' ')}{why}"
+                + (" (waiting for quiet)" if message.outcome == "held" else ""))
+
+    return observe
+
+
 def attach_listener(parts: SessionParts, settings: Settings, gate: object | None = None,
                     *, source: object | None = None, warn: Callable[[str], None] | None = None,
                     on_lost: Callable[[], None] | None = None, verbose: bool = False,
@@ -150,8 +163,9 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     keeps trying it). With `echo` (the guide's EchoReference), the guide's own sound is taken out
     of the microphone's. The Listener if listening started (it can still fail later, with the same message), else None."""
     from voiceguide.errors import VoiceguideError
-    from voiceguide.events import Announce, Command
+    from voiceguide.events import Announce
     from voiceguide.listen.build import make_listener, model_path
+    from voiceguide.listen.heard import Heard
     from voiceguide.listen.source import MicSource
 
     pack = parts.pack
@@ -170,10 +184,12 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
             if on_lost is not None:
                 on_lost()
 
+    voice = Heard(parts.bus.post)  # commands, and the talk that lets a held one go
+
     def post(decision: object) -> None:
         if decision.accepted:  # type: ignore[attr-defined]
+            voice.decision(decision)  # type: ignore[arg-type]
             by = None if decision.opinion == "recogniser" else decision.opinion  # type: ignore[attr-defined]
-            parts.bus.post(Command(decision.name, source="voice", text=decision.text, opinion=by))  # type: ignore[attr-defined]
             if verbose and by is not None:
                 say(f"heard {decision.text!r}, taken as {decision.name} (opinion: {decision.opinion})")  # type: ignore[attr-defined]
         elif verbose:
@@ -202,8 +218,10 @@ def attach_listener(parts: SessionParts, settings: Settings, gate: object | None
     listener = make_listener(pack, mic, post, model=path, gate=gate, on_error=unavailable, reconnect=True,  # type: ignore[arg-type]
                              veto=settings.enrolled_veto,
                              on_lost=lambda reason: announce(pack.lines.mic_lost, f"({reason})"),
-                             on_back=lambda: announce(pack.lines.mic_back), **hooks)
+                             on_back=lambda: announce(pack.lines.mic_back), on_talk=voice.talk, **hooks)
     parts.observers.append(follow_expect(listener, pack))
+    if verbose:
+        parts.observers.append(say_held(say))
     listener.start()
     parts.closers.append(listener.stop)
     return listener

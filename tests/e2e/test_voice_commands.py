@@ -129,42 +129,58 @@ def test_resume_continues_with_the_time_left(pulse, words, figures, tmp_path: Pa
     assert code == 0, err
 
 
+def silence_session(tmp: Path, seconds: int = 40) -> Path:
+    """say / silent pause / say: repeat and back are heard in a silence (a turn leaves them to a
+    pause). With no timed turn there is no end-early line: safety (0), say (1), silence (2), say (3)."""
+    return exercise(tmp, SHORT.replace("timer: {timer}", f"pause: {seconds}s"))
+
+
+def quiet_silence(s: Session) -> int:
+    """Wait until the silent pause runs, past the guide's tail after its line; the trace index."""
+    s.wait_listening()
+    i, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 30)
+    time.sleep(0.8)
+    return i
+
+
 def test_repeat_says_the_instruction_again(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
-        i = quiet_timer(s)
+    with Session(pulse, tmp_path, silence_session(tmp_path, 40), words) as s:
+        i = quiet_silence(s)
         said = say(s, figures, "repeat")
         k, speak = s.wait_for(lambda r: r["kind"] == "speak", 5, after=i)
         s.wait_for(lambda r: r["kind"] == "playback_done", 15, after=k)
         quiet_from = time.monotonic()
         time.sleep(0.8)
         say(s, figures, "next")
-        s.wait_step(4, 10, after=k)
+        s.wait_step(3, 10, after=k)
         code, err = s.finish(30)
     records = s.records()
     figures.add("repeat → command", reaction(records, said, "repeat")["t"] - said.end_wall)
     assert commands(records) == [("repeat", "voice"), ("next", "voice")]
-    assert speak["text"] == "안녕하세요. 짧은 연습을 시작할게요."  # the instruction this timer belongs to
+    # said in a silence, each waited for quiet after it
+    assert [(r["command"], r["outcome"]) for r in kinds(records, "held_command")] == [
+        ("repeat", "held"), ("repeat", "carried_out"), ("next", "held"), ("next", "carried_out")]
+    assert speak["text"] == "안녕하세요. 짧은 연습을 시작할게요."  # the instruction this silence belongs to
     # heard on the speaker: the guide spoke again after the command
     assert s.loud_between(said.end_mono, quiet_from) > 0.05
     assert code == 0, err
 
 
 def test_back_goes_to_the_previous_instruction(pulse, words, figures, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    with Session(pulse, tmp_path, timer_session(tmp_path, 40), words) as s:
-        i = quiet_timer(s)
+    with Session(pulse, tmp_path, silence_session(tmp_path, 40), words) as s:
+        i = quiet_silence(s)
         said = say(s, figures, "back")
         k, step = s.wait_for(lambda r: r["kind"] == "step", 5, after=i)
-        m, _ = s.wait_step(3, 20, after=k)  # the instruction again, then the timer afresh
+        m, _ = s.wait_step(2, 20, after=k)  # the instruction again, then the silence afresh
         m, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 5, after=m)
-        s.wait_for(lambda r: r["kind"] == "playback_done", 10, after=m)  # its start chime
         time.sleep(0.8)
         say(s, figures, "next")
-        s.wait_step(4, 10, after=m)
+        s.wait_step(3, 10, after=m)
         code, err = s.finish(30)
     records = s.records()
     figures.add("back → command", reaction(records, said, "back")["t"] - said.end_wall)
     assert commands(records) == [("back", "voice"), ("next", "voice")]
-    assert step["index"] == 2  # the timer's instruction
+    assert step["index"] == 1  # the silence's instruction
     assert [r["seconds"] for r in kinds(records, "timer_start")] == [40.0, 40.0]
     assert code == 0, err
 
@@ -178,6 +194,7 @@ def test_stop_needs_saying_twice(pulse, words, figures, tmp_path: Path) -> None:
         # no second "stop" within the confirmation window: the guide says it carries on, and does
         t, _ = s.wait_for(lambda r: r["kind"] == "timer_start", 15, after=done)
         after_once = s.records()[done:t + 1]
+        assert after_once[-1]["t"] - after_once[0]["t"] >= 6.0  # the question was left open its whole time
         say(s, figures, "stop")
         k2, _ = s.wait_for(lambda r: r["kind"] == "speak", 5, after=len(s.records()) - 1)
         s.wait_for(lambda r: r["kind"] == "playback_done", 20, after=k2)

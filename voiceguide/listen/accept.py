@@ -101,6 +101,7 @@ class Acceptor:
         self._guide_levels: deque[tuple[float, float]] = deque(maxlen=400)  # (t, dBFS) of the guide at the mic
         self._guide_since: float | None = None  # when the guide's current sound began
         self._guide_texts: deque[str] = deque(maxlen=3)
+        self.began = False  # the last block began an utterance: sound after quiet (see Talk)
 
     def set_commands(self, commands: Mapping[str, Sequence[str]]) -> None:
         """What can be said from now on: command name -> its phrases."""
@@ -115,6 +116,7 @@ class Acceptor:
 
     def _track(self, t_end: float, block_s: float, level_db: float) -> None:
         c = self.config
+        self.began = False
         if self._floor is None or level_db < self._floor:
             self._floor = level_db
         else:
@@ -135,6 +137,7 @@ class Acceptor:
             return
         start = t_end - block_s
         if self._utt_start is None:
+            self.began = True
             self._utt_start = start
             self._utt_pre_gap = float("inf") if self._loud_end is None else start - self._loud_end
             self._utt_peak = level_db

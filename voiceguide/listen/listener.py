@@ -68,6 +68,7 @@ class Listener:
         on_hypothesis: Callable[[Hypothesis, float], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
         on_back: Callable[[], None] | None = None,
+        on_talk: Callable[[float], None] | None = None,
         highpass: bool = True,
         denoise: bool = True,
         reconnect: bool = False,
@@ -86,6 +87,7 @@ class Listener:
         self.on_hypothesis = on_hypothesis
         self.on_lost = on_lost
         self.on_back = on_back
+        self.on_talk = on_talk  # sound began (an utterance), at this time of the audio
         self.reconnect = reconnect
         self.retry_s = retry_s
         self.stall_s = stall_s
@@ -278,6 +280,8 @@ class Listener:
                     if recent is not None:
                         decision = self.second_opinion.review(decision, recent)
                     self.on_decision(decision)
+                if self.acceptor.began and self.on_talk is not None:  # after: it began after them
+                    self.on_talk(t)
             if not self._stopping.is_set() and not lost:
                 for decision in self.acceptor.close(rec.finish(), samples / rate):
                     if recent is not None:
