@@ -53,8 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import listen_corpus as corpus  # noqa: E402
-
-from tests.fakes import FakeGate, PlayedAhead  # noqa: E402  (the playback state on the stream's known timeline; the guide's sound ahead of the mic)
+from listen_corpus import PlayedAhead, ScheduleGate  # noqa: E402  (the playback state on the stream's known timeline; the guide's sound ahead of the mic)
 
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.accept import AcceptConfig  # noqa: E402
@@ -64,7 +63,7 @@ from voiceguide.listen.source import WavSource  # noqa: E402
 
 class EchoedWav:
     """The guide stream as the mic in a session gets it: each block with the time it `arrived`
-    (audio time), the guide's own sound handed to the reference a little ahead (tests.fakes.PlayedAhead)."""
+    (audio time), the guide's own sound handed to the reference a little ahead (listen_corpus.PlayedAhead)."""
 
     live = False
 
@@ -196,7 +195,7 @@ def main() -> None:
     barge: list[corpus.Event] = []
     if args.echo:
         heard, barge = talk_over(heard, events, pack, seed=4)
-    streams["guide"] = (corpus.add_noise(heard, 30.0, seed=5), events + barge, FakeGate(spans))
+    streams["guide"] = (corpus.add_noise(heard, 30.0, seed=5), events + barge, ScheduleGate(spans))
     for name, (audio, _, _) in streams.items():
         corpus.write_wav(out / f"{name}.wav", audio)
     print(f"corpus made in {time.monotonic() - t0:.0f} s", file=sys.stderr)

@@ -1,8 +1,11 @@
 """Synthetic Korean test audio for the listener: commands, conversation and the guide's own lines,
 spoken by espeak-ng with several voices and speeds, optionally under noise at a given SNR.
 
-Used by scripts/bench_listen.py and the real-Vosk tests. Everything is generated into a folder
-the caller gives (a temp dir); nothing is committed.
+Also the simulated room (`room`, `add_noise`), the playback state on a known schedule
+(`ScheduleGate`) and the guide's sound handed to an echo reference as a sound card would
+(`PlayedAhead`). One module for the benchmarks, the soak and the tests: the scripts never import
+from tests/, and this stays out of the package (nothing in voiceguide/ imports it). Everything is
+generated into a folder the caller gives (a temp dir); nothing is committed.
 """
 
 from __future__ import annotations
@@ -207,3 +210,44 @@ def guide_lines(pack) -> list[str]:  # type: ignore[no-untyped-def]
              .replace("{speaker}", pack.names[0]).replace("{listener}", pack.names[1]) for l in lines]
     lines += [v for k, v in vars(pack.lines).items() if "{" not in v]
     return lines
+
+
+# ---- the session around the listener, on the stream's own timeline ------------------------------
+
+
+class ScheduleGate:
+    """The playback state on the audio's own timeline, driven by a known schedule: the guide sounds
+    `text` over each span (`now` is set from the listener's level hook)."""
+
+    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
+        self.spans = spans
+        self.now = 0.0
+
+    def busy(self, tail_s: float = 0.0) -> bool:
+        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
+
+    @property
+    def text(self) -> str | None:
+        return next((text for s, e, text in self.spans if s <= self.now <= e), None)
+
+
+class PlayedAhead:
+    """Hands `played` (float mono at `rate`) to an EchoReference in card-sized blocks, stamped on
+    an audio clock starting at `origin`, always `ahead_s` ahead of what the mic has heard so far
+    (the sound card's buffer). `heard(n)`: the mic has taken in n more samples; returns when they
+    arrived."""
+
+    def __init__(self, played, reference, rate: int, *, origin: float = 100.0, ahead_s: float = 0.1,  # type: ignore[no-untyped-def]
+                 block: int = 512) -> None:
+        self.played, self.reference, self.rate = played, reference, rate
+        self.origin, self.ahead, self.block = origin, int(ahead_s * rate), block
+        self._heard = 0
+        self._pushed = 0
+
+    def heard(self, n: int) -> float:
+        self._heard += n
+        while self._pushed < min(self._heard + self.ahead, len(self.played)):
+            chunk = self.played[self._pushed:self._pushed + self.block]
+            self.reference.push(self.origin + self._pushed / self.rate, chunk, self.rate)
+            self._pushed += len(chunk)
+        return self.origin + self._heard / self.rate
