@@ -85,6 +85,35 @@ CONVERSATION = [
 ]
 
 
+# Short replies and back-channels said on their own between partners: the most frequent ones of
+# everyday spoken talk, written down from how people talk, not picked against any command word. A
+# reply that asks the guide for something (잠깐만 "wait", 그만해 "stop it", 계속해 "go on"; "hold on",
+# "go on", "wait") is left out: a couple could fairly mean the command by it. English waits for an
+# English model (none is reachable here); the bench runs Korean.
+REPLIES = {
+    "ko": [
+        "응", "어", "네", "예", "아", "음", "흠", "오", "와", "헐", "아하", "어머", "아이고", "에이",
+        "그래", "그래요", "맞아", "맞아요", "맞지", "그렇지", "그렇죠", "그렇구나", "그랬구나", "그러게",
+        "그러니까", "그치", "진짜", "정말", "대박", "글쎄", "글쎄요", "몰라", "모르겠어", "알았어",
+        "알겠어", "알겠어요", "좋아", "좋아요", "좋지", "싫어", "아니", "아니야", "아니요", "괜찮아",
+        "괜찮아요", "고마워", "미안해", "그럼", "근데", "그런데", "그래서", "왜", "뭐", "뭐라고", "설마",
+        "당연하지", "물론이지", "이제", "나중에", "다음에", "다음에 하자", "있잖아", "그냥", "아마", "역시",
+        "어떡해", "그렇네", "좋겠다", "다행이다", "됐어", "잘했어", "수고했어", "응 그래", "아 그래",
+        "어 맞아", "음 글쎄", "그래 좋아", "나도", "내 말이", "그니까",
+    ],
+    "en": [
+        "yeah", "yes", "no", "okay", "right", "sure", "hmm", "mm-hmm", "uh-huh", "oh", "wow", "really",
+        "well", "I know", "I see", "exactly", "totally", "true", "maybe", "I guess", "not really",
+        "of course", "fine", "good", "great", "cool", "nice", "thanks", "thank you", "sorry", "oh no",
+        "oh well", "no way", "me too", "same", "what", "why", "how come", "now", "next time", "anyway",
+        "so", "and then", "I mean", "you know", "kind of", "absolutely", "definitely", "alright",
+        "got it", "makes sense", "fair enough", "that's true", "I agree", "never mind", "whatever",
+        "um", "ah", "aha", "oh okay", "not yet", "later", "let's see", "good point", "seriously",
+        "interesting", "me neither", "perhaps", "yep", "nope",
+    ],
+}
+
+
 @dataclass(frozen=True)
 class Clip:
     text: str
@@ -161,7 +190,7 @@ class Event:
 
 
 def build_stream(items: list[tuple[str, str, str | None]], *, seed: int, gap: tuple[float, float] = (0.3, 1.2),
-                 command_gap: float = 1.2):  # type: ignore[no-untyped-def]
+                 command_gap: float = 1.2, voices: list[str] = VOICES):  # type: ignore[no-untyped-def]
     """Concatenate (kind, text, name) items spoken in varied voices/speeds; returns (audio, events).
     Commands get at least `command_gap` seconds of quiet either side (how people say them)."""
     import numpy as np
@@ -170,7 +199,7 @@ def build_stream(items: list[tuple[str, str, str | None]], *, seed: int, gap: tu
     parts, events, t = [silence(1.0)], [], 1.0
     prev_kind = None
     for kind, text, name in items:
-        clip = synth(text, rng.choice(VOICES), rng.choice(SPEEDS), rng.randint(35, 65))
+        clip = synth(text, rng.choice(voices), rng.choice(SPEEDS), rng.randint(35, 65))
         g = command_gap if "command" in (kind, prev_kind) else rng.uniform(*gap)
         parts.append(silence(g))
         t += g

@@ -16,6 +16,11 @@ A "couple" presses keys on the same clock: `next` a few seconds after every wait
   rss_growth_mb    resident memory at the end minus after warm-up (the first 10 % of audio, at most 5 min)
   timer_drift_s    the worst |time a timer or silence actually ran - what the script says| (seconds)
   wrong_commands   voice commands accepted from conversation and noise
+  wrong_commands_by_phase  the same, by what the session was doing when each was heard (the engine's
+                   phase: timing = a partner's turn or a timed silence, waiting, speaking, silence,
+                   closing; paused while it was paused; between = between two sessions)
+  turns_cut_short  partner turns ended before their time by a command nobody gave (the couple here
+                   never ends a turn early, so every turn left before its time is one)
 
     python scripts/soak.py                 # 60 minutes of audio (a few minutes of wall time)
     python scripts/soak.py --minutes 2     # quick look
@@ -253,6 +258,26 @@ def timer_drifts(log: list[tuple[float, object]], plan) -> list[float]:  # type:
     return drifts
 
 
+def turns_cut_short(log: list[tuple[float, object]], plan, *, stopped_on_purpose: bool) -> int:  # type: ignore[no-untyped-def]
+    """Partner turns (timed steps of a turn) that were left before their time was up. The session's
+    last End("stopped") is the couple's own when `stopped_on_purpose` (the soak's time ran out)."""
+    cut = 0
+    index, started, complete = None, False, False
+    for _t, message in log:
+        if isinstance(message, (EnterStep, End)):
+            step = plan[index] if index is not None else None
+            own_stop = isinstance(message, End) and message.reason == "stopped" and stopped_on_purpose
+            if isinstance(step, TimerStep) and step.turn is not None and started and not complete and not own_stop:
+                cut += 1
+            index = message.index if isinstance(message, EnterStep) else None
+            started, complete = False, False
+        elif isinstance(message, StartTimer):
+            started = True
+        elif isinstance(message, CancelTimer) and message.remaining == 0.0:
+            complete = True
+    return cut
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=60.0, help="minutes of audio (and session time)")
@@ -271,13 +296,18 @@ def main() -> None:
     source = ConversationSource(clock, pack, seed=args.seed)
     couple = Couple(clock, seconds, seed=args.seed)
     wrong: list[str] = []
+    by_phase: dict[str, int] = {}
     current: list = []
 
     def on_decision(decision) -> None:  # type: ignore[no-untyped-def]
         if decision.accepted:
             lo, hi = (decision.start or decision.t) - 0.3, (decision.end or decision.t) + 0.3
             spoken = [text for start, end, text in list(source.said) if start < hi and end > lo]
-            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} (spoken: {spoken})")
+            engine = current[0].engine if current else None
+            phase = "between" if engine is None else "paused" if engine.paused else str(engine.phase)
+            by_phase[phase] = by_phase.get(phase, 0) + 1
+            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} "
+                         f"while {phase} (spoken: {spoken})")
             if current:
                 current[0].bus.post(Command(decision.name, source="voice", text=decision.text))
 
@@ -287,6 +317,7 @@ def main() -> None:
     listener.start()
     couple.start()
     drifts: list[float] = []
+    cut_short = 0
     sessions = 0
     options = SessionOptions(text=True, listen=False)
     with open(os.devnull, "w") as devnull:
@@ -301,6 +332,7 @@ def main() -> None:
             run(parts)
             sessions += 1
             found = timer_drifts(log, parts.plan)
+            cut_short += turns_cut_short(log, parts.plan, stopped_on_purpose=couple.time_up.is_set())
             drifts += found
             if args.verbose:
                 for t, message in log:
@@ -323,6 +355,8 @@ def main() -> None:
         "rss_growth_mb": round(growth, 2),
         "timer_drift_s": round(max((abs(d) for d in drifts), default=0.0), 3),
         "wrong_commands": len(wrong),
+        "wrong_commands_by_phase": dict(sorted(by_phase.items())),
+        "turns_cut_short": cut_short,
         "audio_minutes": round(audio_s / 60, 2),
         "sessions": sessions,
         "timers_measured": len(drifts),
