@@ -215,6 +215,9 @@ def main() -> None:
     ap.add_argument("--frequent", type=int, default=0, metavar="N",
                     help="tuning aid: also a stream of the N most frequent words the model knows, each alone "
                          "(needs wordfreq); reported as frequent_false_accepts_per_100")
+    ap.add_argument("--alone", type=int, default=0, metavar="N",
+                    help="tuning aid: also a stream of every command phrase said N times on its own (varied voices, "
+                         "room noise); reported as alone_recall, alone_ceiling, alone_wrong_commands and in per_command")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="tuning aid: an acceptance setting (AcceptConfig field) instead of its default")
     args = ap.parse_args()
@@ -248,6 +251,11 @@ def main() -> None:
         streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
         audio, events = corpus.build_stream(reply_items(pack.code, 2), seed=14, gap=(1.2, 2.0))
         streams["replies"] = (corpus.add_noise(audio, 20.0, seed=6), events, None)
+        if args.alone:
+            said = [("command", p, name) for name, ps in pack.commands.items() for p in ps for _ in range(args.alone)]
+            random.Random(16).shuffle(said)
+            audio, events = corpus.build_stream(said, seed=16)
+            streams["alone"] = (corpus.add_noise(audio, 20.0, seed=8), events, None)
         if args.frequent:
             audio, events = corpus.build_stream(frequent_items(pack, args.frequent, model), seed=15, gap=(1.2, 2.0))
             streams["frequent"] = (corpus.add_noise(audio, 20.0, seed=7), events, None)
@@ -323,6 +331,16 @@ def main() -> None:
         alone[name] = (len(events), score(name, events, results[name])[2])
         for line in alone[name][1]:
             print(f"{name} false accept:", line, file=sys.stderr)
+    alone_report = {}
+    if "alone" in streams:
+        events = streams["alone"][1]
+        got, lost, extra = score("alone", events, results["alone"])
+        r, w, lines = judge_commands(events, results["alone"])
+        wrong_lines += [f"alone {line}" for line in lines]
+        misses += lost
+        n = len(got) + len(lost)
+        alone_report = {"alone_recall": round(len(got) / n, 4), "alone_ceiling": round(r / n, 4),
+                        "alone_wrong_commands": w, "alone_commands": n}
     for line in wrong_lines:
         print("wrong command:", line, file=sys.stderr)
     guide_seconds = len(streams["guide"][0]) / corpus.RATE
@@ -336,6 +354,16 @@ def main() -> None:
         print("self-trigger:", line, file=sys.stderr)
     latencies.sort()
     audio_seconds = talk_seconds + guide_seconds
+    # Each command: said in the talk streams, taken, and taken from something else (talk, replies,
+    # frequent words): what a choice of words is judged by.
+    per_command = {name: {"said": 0, "taken": 0, "false": 0} for name in pack.commands}
+    for name in [n for n in ("talk-clean", "talk-noisy", "alone") if n in streams]:
+        for command in per_command:
+            said = [e for e in streams[name][1] if e.kind == "command" and e.name == command]
+            per_command[command]["said"] += len(said)
+            per_command[command]["taken"] += len(score(name, said, results[name])[0])
+    for line in false_accepts + [line for _, extra in alone.values() for line in extra]:
+        per_command[line.split()[2]]["false"] += 1
     def per_100(name: str) -> float | None:
         said, accepted = alone.get(name, (0, []))
         return round(100 * len(accepted) / said, 2) if said else None
@@ -349,6 +377,8 @@ def main() -> None:
         "replies_false_accepts_per_100": per_100("replies"),
         "replies": alone.get("replies", (0, []))[0],
         "frequent_false_accepts_per_100": per_100("frequent"),
+        **alone_report,
+        "per_command": per_command,
         "false_accepts_per_hour": round(len(false_accepts) / (talk_seconds / 3600), 2) if talk_seconds else None,
         "self_triggers_per_hour": round(len(self_triggers) / (guide_seconds / 3600), 2),
         # pause or stop said over the guide's echo (--echo): taken within 2 s
