@@ -24,6 +24,11 @@ A "couple" presses keys on the same clock: `next` a few seconds after every wait
 
     python scripts/soak.py                 # 60 minutes of audio (a few minutes of wall time)
     python scripts/soak.py --minutes 2     # quick look
+
+Measured 2026-12-01, --minutes 20, before and after the command words were chosen against everyday
+talk: 4 wrong commands both (before: 2 while timing, 1 speaking, 1 paused, 2 turns cut short; after:
+2 timing, 1 waiting, 1 paused, 1 turn cut short: 다음에 "next time" taken as 다음). The talk here
+holds replies that mean a command (잠깐만, 계속해, 그만해): some of these are taken, as they may be.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's voiceguide, not an installed one
 
 import listen_corpus as corpus  # noqa: E402
 
