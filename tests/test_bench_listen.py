@@ -46,3 +46,14 @@ def test_the_ceiling_counts_every_result_and_a_wrong_command_only_when_taken() -
     right, wrong, lines = judge_commands(events, decisions)
     assert (right, wrong) == (2, 1)
     assert lines == ["10.0s said 이전 (back), taken as next '다음'"]
+
+
+def test_the_replies_are_many_distinct_and_none_is_a_command() -> None:
+    from listen_corpus import REPLIES
+
+    from voiceguide.lang import load_pack
+
+    for lang, replies in REPLIES.items():
+        assert len(set(replies)) == len(replies) >= 60, lang
+        pack = load_pack(lang)
+        assert not [r for r in replies if pack.command_for(r)], lang
