@@ -25,10 +25,11 @@ A "couple" presses keys on the same clock: `next` a few seconds after every wait
     python scripts/soak.py                 # 60 minutes of audio (a few minutes of wall time)
     python scripts/soak.py --minutes 2     # quick look
 
-Measured 2026-12-01, --minutes 20, before and after the command words were chosen against everyday
-talk: 4 wrong commands both (before: 2 while timing, 1 speaking, 1 paused, 2 turns cut short; after:
-2 timing, 1 waiting, 1 paused, 1 turn cut short: 다음에 "next time" taken as 다음). The talk here
-holds replies that mean a command (잠깐만, 계속해, 그만해): some of these are taken, as they may be.
+Measured 2026-12-01, --minutes 60, before and after the command words were chosen against everyday
+talk (the same stream): 9 -> 8 wrong commands (timing 7 -> 6; silence 1, and waiting 1 -> speaking 1),
+turns_cut_short 4 both. The two 멈춰 taken from 고마워 정말 are gone; five of the eight left are
+다음에 ("next time", not in the model's vocabulary) or 응 taken as 다음, which stays (see
+voiceguide/lang/ko.yaml); the rest are replies that mean a command (잠깐만, 그만해), as they may be.
 """
 
 from __future__ import annotations
