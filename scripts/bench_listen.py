@@ -1,14 +1,20 @@
 """Benchmark the listener on synthetic Korean speech; prints ONE JSON object on stdout.
 
-Three WAV streams are generated into a temp dir and fed in real time (as a microphone would; --fast
+Four WAV streams are generated into a temp dir and fed in real time (as a microphone would; --fast
 for as fast as possible) through exactly the listener's code path, in parallel:
   talk-clean  conversation with commands between turns (quiet before and after each command)
   talk-noisy  the same kind, under steady noise at 10 dB SNR
+  replies     short replies and back-channels (listen_corpus.REPLIES), each on its own with quiet
+              around it, each said by two voices, under steady room noise (20 dB SNR)
   guide       the guide's own Korean lines, with the playback state saying "speaking" while each plays
 
 recall: commands accepted as the right command within 2 s of their end; false accepts: any other
 accepted command in the talk streams, per hour of talk; self-triggers: accepted commands in the
 guide stream, per hour of it; latency: from the end of the spoken command to the accept decision.
+replies_false_accepts_per_100: accepted commands in the replies stream, per 100 replies said.
+wrong_commands: command clips taken as another command (a count). ceiling: the share of commands
+whose recogniser result, before any acceptance rule, is exactly the right command phrase (what the
+rules could keep at best); efficiency: recall / ceiling.
 With --echo, somebody also says pause or stop over every other long line of the guide (the guide
 heard through the room, the word nearer the mic): barge_in_recall is how many of those were taken.
 
@@ -16,6 +22,7 @@ heard through the room, the word nearer the mic): barge_in_recall is how many of
     python scripts/bench_listen.py --minutes 2 --fast  # quick look
     python scripts/bench_listen.py --echo              # the guide heard through a room, and taken out again
     python scripts/bench_listen.py --enroll            # enrolled voices: veto, sibling voices, no model (bench_enroll.py)
+    python scripts/bench_listen.py --minutes 4 --fast --command back=돌아가 --frequent 300   # try other words
 
 (--minutes is a target from a rough words-per-second estimate; espeak-ng's Korean runs longer. The
 report gives the real lengths.) Misses, false accepts and self-triggers are listed on stderr.
@@ -35,6 +42,14 @@ Measured 2026-11-26, --minutes 4 --fast, the same corpus without and with --echo
   the mic, 20 of 40: the rest is recognition.)
   With the model loaded through its grammar-only view (voiceguide/listen/modelview.py), the same
   --minutes 10 --fast --echo run gives the same figures, with peak RSS 1078 -> 983 MB.
+Measured 2026-12-01, --minutes 10 --fast --echo --frequent 150 (122 commands, 160 replies, 150
+  frequent words, 31 min of talk, 35 min of the guide), the words before and after they were chosen
+  against everyday talk (before: --command pause=멈춰,잠깐 --command repeat=다시 --command stop=그만):
+                   recall  ceiling  efficiency  wrong  replies FA/100  frequent FA/100  FA/h   barge-in
+    before         0.598   0.639    0.936       5      10.0            11.3             25.2   0.27
+    after          0.516   0.648    0.797       4       5.6             6.0             13.5   0.31
+  self-triggers 0 both; latency median 297 -> 295 ms. The rules lose more of the ceiling now: the
+  longer phrases (다시 한번, 그만하자) are often heard right with a word below the confidence floor.
 """
 
 from __future__ import annotations
@@ -54,8 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import listen_corpus as corpus  # noqa: E402
-
-from tests.fakes import FakeGate, PlayedAhead  # noqa: E402  (the playback state on the stream's known timeline; the guide's sound ahead of the mic)
+from listen_corpus import PlayedAhead, ScheduleGate  # noqa: E402  (the playback state on the stream's known timeline; the guide's sound ahead of the mic)
 
 from voiceguide.lang import load_pack  # noqa: E402
 from voiceguide.listen.accept import AcceptConfig  # noqa: E402
@@ -65,7 +79,7 @@ from voiceguide.listen.source import WavSource  # noqa: E402
 
 class EchoedWav:
     """The guide stream as the mic in a session gets it: each block with the time it `arrived`
-    (audio time), the guide's own sound handed to the reference a little ahead (tests.fakes.PlayedAhead)."""
+    (audio time), the guide's own sound handed to the reference a little ahead (listen_corpus.PlayedAhead)."""
 
     live = False
 
@@ -148,6 +162,51 @@ def score(stream: str, events: list, decisions: list) -> tuple[list[float], list
     return latencies, misses, extra
 
 
+def judge_commands(events: list, decisions: list) -> tuple[int, int, list[str]]:  # type: ignore[type-arg]
+    """Each spoken command against every result the recogniser gave for it, accepted or not:
+    (how many came out as exactly the right phrase, how many were accepted as another command, those
+    wrong ones). What the rules can keep at best, and what no rule should have let through."""
+    right = wrong = 0
+    lines = []
+    for e in events:
+        if e.kind != "command":
+            continue
+        near = [d for d in decisions if d.name is not None and e.start - 0.2 <= d.t <= e.end + 2.0]
+        right += any(d.name == e.name for d in near)
+        taken = [d for d in near if d.accepted and d.name != e.name]
+        wrong += bool(taken)
+        lines += [f"{e.start:.1f}s said {e.text} ({e.name}), taken as {d.name} '{d.text}'" for d in taken]
+    return right, wrong, lines
+
+
+def reply_items(lang: str, rounds: int) -> list[tuple[str, str, str | None]]:
+    """Every reply of the language, `rounds` times (each time in a voice of its own), shuffled."""
+    rng = random.Random(21)
+    items = [("reply", text, None) for _ in range(rounds) for text in corpus.REPLIES[lang]]
+    rng.shuffle(items)
+    return items
+
+
+def frequent_items(pack, n: int, model: Path) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    """The `n` most frequent words of the spoken language that the model knows (wordfreq's list,
+    a tuning aid: `pip install wordfreq`), command phrases left out, each said once on its own."""
+    try:
+        import wordfreq
+    except ImportError:
+        raise SystemExit("bench: --frequent needs wordfreq (pip install wordfreq)") from None
+    from voiceguide.listen.build import cached_model
+
+    known = cached_model(model)
+    phrases = set(pack.phrases())
+    words: list[str] = []
+    for word in wordfreq.top_n_list(pack.code, 20 * n):
+        if word not in phrases and word.isalpha() and known.vosk_model_find_word(word) >= 0:
+            words.append(word)
+        if len(words) == n:
+            break
+    return [("word", w, None) for w in words]
+
+
 def main() -> None:
     if "--enroll" in sys.argv[1:]:  # enrollment has its own corpus and keys: scripts/bench_enroll.py
         import bench_enroll
@@ -167,6 +226,14 @@ def main() -> None:
                     help="tuning aid: only the guide stream (self-triggers, and barge-ins with --echo)")
     ap.add_argument("--enroll", action="store_true",
                     help="enrolled voices: veto, sibling voices and the model-less spotter (scripts/bench_enroll.py)")
+    ap.add_argument("--command", action="append", default=[], metavar="NAME=PHRASE[,PHRASE]",
+                    help="tuning aid: a command's phrases instead of the pack's (the talk streams say them too)")
+    ap.add_argument("--frequent", type=int, default=0, metavar="N",
+                    help="tuning aid: also a stream of the N most frequent words the model knows, each alone "
+                         "(needs wordfreq); reported as frequent_false_accepts_per_100")
+    ap.add_argument("--alone", type=int, default=0, metavar="N",
+                    help="tuning aid: also a stream of every command phrase said N times on its own (varied voices, "
+                         "room noise); reported as alone_recall, alone_ceiling, alone_wrong_commands and in per_command")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="tuning aid: an acceptance setting (AcceptConfig field) instead of its default")
     args = ap.parse_args()
@@ -174,6 +241,14 @@ def main() -> None:
     pack = load_pack("ko")
     if args.distractors is not None:
         pack = dataclasses.replace(pack, distractors=tuple(args.distractors.split()))
+    if args.command:
+        commands = dict(pack.commands)
+        for item in args.command:
+            name, _, phrases = item.partition("=")
+            if name not in commands:
+                raise SystemExit(f"bench: no command {name!r}; commands: {', '.join(commands)}")
+            commands[name] = tuple(" ".join(p.split()) for p in phrases.split(",") if p.strip())
+        pack = dataclasses.replace(pack, commands=commands)
     config = AcceptConfig()
     for item in args.set:
         field, _, value = item.partition("=")
@@ -190,6 +265,16 @@ def main() -> None:
         streams["talk-clean"] = (audio, events, None)
         audio, events = corpus.build_stream(talk_items(pack, args.minutes, 2), seed=12)
         streams["talk-noisy"] = (corpus.add_noise(audio, 10.0), events, None)
+        audio, events = corpus.build_stream(reply_items(pack.code, 2), seed=14, gap=(1.2, 2.0))
+        streams["replies"] = (corpus.add_noise(audio, 20.0, seed=6), events, None)
+        if args.alone:
+            said = [("command", p, name) for name, ps in pack.commands.items() for p in ps for _ in range(args.alone)]
+            random.Random(16).shuffle(said)
+            audio, events = corpus.build_stream(said, seed=16)
+            streams["alone"] = (corpus.add_noise(audio, 20.0, seed=8), events, None)
+        if args.frequent:
+            audio, events = corpus.build_stream(frequent_items(pack, args.frequent, model), seed=15, gap=(1.2, 2.0))
+            streams["frequent"] = (corpus.add_noise(audio, 20.0, seed=7), events, None)
     lines = corpus.guide_lines(pack)
     rng = random.Random(3)
     items, seconds = [], 0.0
@@ -204,7 +289,7 @@ def main() -> None:
     barge: list[corpus.Event] = []
     if args.echo:
         heard, barge = talk_over(heard, events, pack, seed=4)
-    streams["guide"] = (corpus.add_noise(heard, 30.0, seed=5), events + barge, FakeGate(spans))
+    streams["guide"] = (corpus.add_noise(heard, 30.0, seed=5), events + barge, ScheduleGate(spans))
     for name, (audio, _, _) in streams.items():
         corpus.write_wav(out / f"{name}.wav", audio)
     print(f"corpus made in {time.monotonic() - t0:.0f} s", file=sys.stderr)
@@ -242,7 +327,8 @@ def main() -> None:
     latencies: list[float] = []
     false_accepts: list[str] = []
     misses: list[str] = []
-    hits = n_commands = 0
+    hits = n_commands = right = wrong = 0
+    wrong_lines: list[str] = []
     talk_seconds = 0.0
     for name in [n for n in ("talk-clean", "talk-noisy") if n in streams]:
         audio, events, _ = streams[name]
@@ -252,6 +338,27 @@ def main() -> None:
         latencies += got
         misses += lost
         false_accepts += extra
+        r, w, lines = judge_commands(events, results[name])
+        right, wrong = right + r, wrong + w
+        wrong_lines += [f"{name} {line}" for line in lines]
+    alone: dict[str, tuple[int, list[str]]] = {}  # replies and frequent words: (said, accepted)
+    for name in [n for n in ("replies", "frequent") if n in streams]:
+        events = streams[name][1]
+        alone[name] = (len(events), score(name, events, results[name])[2])
+        for line in alone[name][1]:
+            print(f"{name} false accept:", line, file=sys.stderr)
+    alone_report = {}
+    if "alone" in streams:
+        events = streams["alone"][1]
+        got, lost, extra = score("alone", events, results["alone"])
+        r, w, lines = judge_commands(events, results["alone"])
+        wrong_lines += [f"alone {line}" for line in lines]
+        misses += lost
+        n = len(got) + len(lost)
+        alone_report = {"alone_recall": round(len(got) / n, 4), "alone_ceiling": round(r / n, 4),
+                        "alone_wrong_commands": w, "alone_commands": n}
+    for line in wrong_lines:
+        print("wrong command:", line, file=sys.stderr)
     guide_seconds = len(streams["guide"][0]) / corpus.RATE
     barge_got, barge_lost, self_triggers = score("guide", streams["guide"][1], results["guide"])
     misses += barge_lost
@@ -263,8 +370,31 @@ def main() -> None:
         print("self-trigger:", line, file=sys.stderr)
     latencies.sort()
     audio_seconds = talk_seconds + guide_seconds
+    # Each command: said in the talk streams, taken, and taken from something else (talk, replies,
+    # frequent words): what a choice of words is judged by.
+    per_command = {name: {"said": 0, "taken": 0, "false": 0} for name in pack.commands}
+    for name in [n for n in ("talk-clean", "talk-noisy", "alone") if n in streams]:
+        for command in per_command:
+            said = [e for e in streams[name][1] if e.kind == "command" and e.name == command]
+            per_command[command]["said"] += len(said)
+            per_command[command]["taken"] += len(score(name, said, results[name])[0])
+    for line in false_accepts + [line for _, extra in alone.values() for line in extra]:
+        per_command[line.split()[2]]["false"] += 1
+    def per_100(name: str) -> float | None:
+        said, accepted = alone.get(name, (0, []))
+        return round(100 * len(accepted) / said, 2) if said else None
+
+    ceiling = right / n_commands if n_commands else None
     report = {
         "recall": round(hits / n_commands, 4) if n_commands else None,
+        "ceiling": round(ceiling, 4) if ceiling is not None else None,
+        "efficiency": round(hits / right, 4) if right else None,
+        "wrong_commands": wrong,
+        "replies_false_accepts_per_100": per_100("replies"),
+        "replies": alone.get("replies", (0, []))[0],
+        "frequent_false_accepts_per_100": per_100("frequent"),
+        **alone_report,
+        "per_command": per_command,
         "false_accepts_per_hour": round(len(false_accepts) / (talk_seconds / 3600), 2) if talk_seconds else None,
         "self_triggers_per_hour": round(len(self_triggers) / (guide_seconds / 3600), 2),
         # pause or stop said over the guide's echo (--echo): taken within 2 s

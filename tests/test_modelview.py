@@ -151,7 +151,7 @@ vosk.SetLogLevel(-1)
 pack = load_pack("ko")
 model = vosk.Model(sys.argv[1])
 out = {"vocabulary": [model.vosk_model_find_word(w) for w in json.loads(sys.argv[2])], "heard": []}
-for said in ["다음", "멈춰", "그만", "고마워 정말", "오늘 회사에서 정말 힘든 일이 있었어"]:
+for said in ["다음", "잠깐", "그만하자", "고마워 정말", "오늘 회사에서 정말 힘든 일이 있었어"]:
     for voice in ("ko", "ko+f3"):
         rec = VoskRecognizer(model, 16000, pack.phrases(), pack.distractors)
         audio = np.concatenate([corpus.silence(0.3), corpus.synth(said, voice).audio, corpus.silence(0.8)])
