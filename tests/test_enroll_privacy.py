@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.enroll_words import SHAPES, quiet, word
-from tests.test_privacy import AUDIO_SUFFIXES, SYSCALLS, audit, audit_hook_log, strace_works
+from tests.test_privacy import AUDIO_SUFFIXES, strace_works, watched, what_it_did
 
 
 def test_enroll_writes_only_its_features_file_and_opens_no_connection(tmp_path: Path, private_dirs: Path) -> None:
@@ -35,20 +35,10 @@ def test_enroll_writes_only_its_features_file_and_opens_no_connection(tmp_path: 
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "voiceguide", "enroll", "--text", "--lang", "en", "--wav", str(rec)]
     use_strace = strace_works() is None
-    hook_log = logs / "audit.jsonl"
-    if use_strace:
-        cmd = ["strace", "-f", "-ff", "-qq", "-s", "4096", "-e", "signal=none", "-e", f"trace={SYSCALLS}",
-               "-o", str(logs / "st"), *cmd]
-    else:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent / "audit_hook"),
-                                                          env.get("PYTHONPATH")]))
-        env["VOICEGUIDE_AUDIT_LOG"] = str(hook_log)
+    cmd = watched(cmd, env, logs, use_strace)
     proc = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    if use_strace:
-        network, written, _ = audit(sorted(p for p in logs.iterdir() if p.name.startswith("st")), work)
-    else:
-        network, written, _ = audit_hook_log(hook_log, work)
+    network, written, _ = what_it_did(logs, work, use_strace)
     assert network == [], network
     voices = private_dirs / "xdg_data_home" / "voiceguide" / "voices"
     outside = [p for p in written if not p.startswith("/dev/") and Path(p).parent != voices]

@@ -5,6 +5,7 @@ children) that touches the network or creates, writes or renames a file is logge
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -109,6 +110,23 @@ def audit_hook_log(log: Path, cwd: Path) -> tuple[list[str], list[str], list[str
     return network, resolved, unix
 
 
+def watched(cmd: list[str], env: dict[str, str], logs: Path, use_strace: bool) -> list[str]:
+    """`cmd` run so that what it opens, writes and connects to is logged into `logs`: under strace
+    where strace works, else with the audit hook (which `env` is given)."""
+    if use_strace:
+        return ["strace", "-f", "-ff", "-qq", "-s", "4096", "-e", "signal=none", "-e", f"trace={SYSCALLS}",
+                "-o", str(logs / "st"), *cmd]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent / "audit_hook"), env.get("PYTHONPATH")]))
+    env["VOICEGUIDE_AUDIT_LOG"] = str(logs / "audit.jsonl")
+    return cmd
+
+
+def what_it_did(logs: Path, cwd: Path, use_strace: bool) -> tuple[list[str], list[str], list[str]]:
+    """(network activity, files written, unix sockets) from what `watched` logged."""
+    if use_strace:
+        return audit(sorted(p for p in logs.iterdir() if p.name.startswith("st")), cwd)
+    return audit_hook_log(logs / "audit.jsonl", cwd)
+
 def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_the_speech_cache(
         tmp_path: Path, private_dirs: Path, speech_cache: Path) -> None:
     """With strace every system call is seen; where strace cannot trace, an audit hook in the
@@ -135,14 +153,7 @@ def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_th
                                                corpus.silence(0.5), corpus.synth("그래 알았어", "ko+f3").audio]))
         cmd = [sys.executable, "-m", "voiceguide", "play", str(DATA / "ko-short.yaml"),
                "--listen", "--time-scale", "10", "--trace", str(trace)]
-        hook_log = logs / "audit.jsonl"
-        if use_strace:
-            cmd = ["strace", "-f", "-ff", "-qq", "-s", "4096", "-e", "signal=none", "-e", f"trace={SYSCALLS}",
-                   "-o", str(logs / "st"), *cmd]
-        else:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent / "audit_hook"),
-                                                              env.get("PYTHONPATH")]))
-            env["VOICEGUIDE_AUDIT_LOG"] = str(hook_log)
+        cmd = watched(cmd, env, logs, use_strace)
         proc = subprocess.Popen(cmd, env=env, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, encoding="utf-8")
         speaking = threading.Thread(target=lambda: [card.play_into_mic(talk) for _ in range(3)], daemon=True)
@@ -159,11 +170,9 @@ def test_a_voice_session_opens_no_network_connection_and_writes_audio_only_to_th
     assert "Traceback" not in err
     assert not [code for code in ("en", "ko") if load_pack(code).lines.no_model in err]  # voice was on
 
+    network, written, unix = what_it_did(logs, work, use_strace)
     if use_strace:
-        network, written, unix = audit(sorted(logs.iterdir()), work)
         assert any(p.endswith("/pulse/native") for p in unix)  # it did talk to the sound server (and only that)
-    else:
-        network, written, unix = audit_hook_log(hook_log, work)
     assert network == [], "network activity:\n" + "\n".join(network)
 
     cache = str(speech_cache) + os.sep
