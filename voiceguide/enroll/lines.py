@@ -42,7 +42,7 @@ LINES = {
         stopped="Stopped. Nothing new was kept.",
     ),
     "ko": EnrollLines(
-        intro="두 분의 목소리를 익혀 볼게요. 한 분씩 명령어를 세 번씩, 사이에 잠깐 쉬면서 말해 주시고, "
+        intro="두 분의 목소리를 익혀 볼게요. 한 분씩 명령어를 세 번씩, 사이를 조금 두고 말해 주시고, "
               "그다음 일상적인 말 몇 개를 한 번씩 말해 주세요.",
         partner="{name} 차례예요.",
         say_three="{word}, 세 번 말해 주세요.",
