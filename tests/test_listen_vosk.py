@@ -201,7 +201,7 @@ def test_listen_cli_json_on_a_wav(tmp: Path) -> None:
     (line,) = result.stdout.strip().splitlines()
     got = json.loads(line)
     assert got["name"] == "help" and got["text"] == "도움말"
-    assert set(got) == {"name", "text", "conf", "start", "end", "t"}
+    assert set(got) == {"name", "text", "conf", "start", "end", "t", "opinion"}
     spoken_end = 1.0 + len(talk.audio) / corpus.RATE + 1.2 + clip.end
     assert got["start"] < spoken_end < got["t"] < spoken_end + 0.6
 

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 Path = tuple[Any, ...]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 MAX_DEPTH = 40  # a script nests six levels at most; anything deeper is not a script, and recursion has limits
+TOO_DEEP = f"nests more than {MAX_DEPTH} levels deep, far deeper than any exercise script"
 _INDENT_PROBLEMS = ("did not find expected", "mapping values are not allowed", "expected <block end>")
 _OPENS_WITH_BRACE = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+\s*:\s+)?\{")
 
@@ -45,6 +46,8 @@ def read_yaml(text: str) -> tuple[Any, dict[Path, int]]:
         line = mark.line + 1 if mark else 1
         problem = str(exc.problem or exc.context)
         column = mark.column if mark else 0
+        if "maximum nesting depth" in problem:  # PyYAML 6.0.4 and later stop deep nesting themselves
+            raise YamlProblem(line, TOO_DEEP) from None
         raise YamlProblem(line, f"invalid YAML: {problem}{_hint(problem, text, line, column)}") from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else 1
@@ -82,7 +85,7 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], constructor: A
     line = node.start_mark.line + 1
     lines[path] = line
     if len(path) > MAX_DEPTH:
-        raise YamlProblem(line, f"nests more than {MAX_DEPTH} levels deep, far deeper than any exercise script")
+        raise YamlProblem(line, TOO_DEEP)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         raise YamlProblem(line, f"unsupported tag {node.tag!r}: scripts hold plain text, numbers, lists and mappings")
     if isinstance(node, yaml.MappingNode):
