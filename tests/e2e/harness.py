@@ -36,7 +36,7 @@ from tests.pulse import RATE, SpeakerRecorder, VirtualSoundCard, envelope
 # and at 190, 그만하자 20 of 20 at both, 다시 한번 20 of 20 at 160.
 VOICE, SPEED = "ko+f3", 160
 FASTER = {"next", "pause"}  # said at 190
-WORDS = {"next": "다음", "pause": "잠깐", "resume": "계속", "repeat": "다시 한번", "back": "이전", "stop": "그만하자"}
+WORDS = {"next": "다음", "pause": "멈춰", "resume": "계속", "repeat": "다시 한번", "back": "이전", "stop": "그만하자"}
 QUIET = 0.003  # peak level below which the speaker counts as silent
 
 
