@@ -1,8 +1,9 @@
 """The session as a pure state machine: `handle(event, now)` returns the actions to carry out.
 
 It knows the plan, where the session is, what time is left on a timer, whether it is paused or
-asking to confirm a stop, and which voice command said in a turn waits for the room to be quiet. It knows nothing of audio, threads or wall time: the caller passes `now`
-(seconds on any monotonic clock) and calls back with `Tick()` once `wakeup_at` has come.
+asking to confirm a stop, and which voice command said in a turn waits for the room to be quiet.
+It knows nothing of audio, threads or wall time: the caller passes `now` (seconds on any monotonic
+clock) and calls back with `Tick()` once `wakeup_at` has come.
 """
 
 from __future__ import annotations
