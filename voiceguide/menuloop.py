@@ -61,7 +61,7 @@ def remembered(items: list[MenuItem], now: float | None = None) -> tuple[str | N
 
 def tried(ident: str | None) -> bool:
     """Whether the history holds this exercise at all."""
-    return ident is not None and ident in history.last_done(list(history.read()))
+    return ident is not None and ident in history.last_done(history.recent())
 
 
 def run_menu(
